@@ -1,0 +1,1 @@
+"""The records: one aggregate per file, events nested as past-tense facts with stable topics."""

@@ -1,0 +1,1702 @@
+"""The application service: one verb per command, each loading, deciding and saving every touched
+record in one transaction, and queries over the records and the log.
+
+Every command takes the actor explicitly and reads the time from the injected clock. A command
+that breaks a rule raises a LedgerError naming the rule and records nothing. A command given an
+idempotency key records its outcome in the same transaction as its events; a retry with the same
+key and request returns that outcome and records nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Mapper
+
+from ledger.aggregates.assessment_round import AssessmentRound
+from ledger.aggregates.calendar_year import CalendarYear
+from ledger.aggregates.catalogue import Catalogue, CatalogueItem
+from ledger.aggregates.incident import Incident
+from ledger.aggregates.organisation import Organisation
+from ledger.aggregates.policy_book import PolicyBook
+from ledger.aggregates.staff import Staff
+from ledger.aggregates.window import Window
+from ledger.clock import Clock, command_time, local_date, system_clock
+from ledger.errors import (
+    ConcurrentWrite,
+    IdempotencyKeyReused,
+    RecordNotFound,
+    RoleRequired,
+    RuleViolation,
+)
+from ledger.serialisation import CanonicalMapper, canonical_json
+from ledger.stores import IdempotencyRecord, LedgerRecorder, LoggedEvent
+from ledger.values import (
+    MEASURES_IN_FORCE_FROM,
+    OPERATOR,
+    Actor,
+    AppliesTo,
+    CatalogueUnit,
+    DeductionSource,
+    LateEntryResolution,
+    Period,
+    Role,
+    StaffCategory,
+    UnitKind,
+    VetoCase,
+    parse_points,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command recorded: the log position it wrote and the records it changed."""
+
+    position: int
+    records: tuple[tuple[str, int], ...]
+    number: int | None = None
+    """The number of the entry it created (a deduction's or veto case's version), if any."""
+    replayed: bool = False
+    """True when an idempotent retry returned the first outcome without recording anything."""
+
+
+@dataclass
+class _Changes:
+    """The aggregates a command changed, and what to report when the save collides."""
+
+    aggregates: list[Aggregate]
+    number: int | None = None
+    new_incident: Incident | None = None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One event of a record's history, decoded from its canonical payload."""
+
+    position: int
+    stream_id: str
+    version: int
+    event: str
+    recorded_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class AssessmentLedger(Application[UUID]):
+    """The ledger of one center: its records, the commands that change them, and their history."""
+
+    name = "ledger"
+
+    def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = system_clock) -> None:
+        super().__init__(env)
+        self.clock = clock
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Our canonical payload encoding instead of the library's typed JSON."""
+        return CanonicalMapper(transcoder=self.construct_transcoder())
+
+    @property
+    def ledger_recorder(self) -> LedgerRecorder:
+        """The recorder, with our additions (idempotency, recorded_at, positions)."""
+        return cast(LedgerRecorder, self.recorder)
+
+    # The command pipeline
+
+    def _execute(
+        self,
+        command: str,
+        actor: Actor,
+        idempotency_key: str | None,
+        arguments: Mapping[str, object],
+        decide: Callable[[date], _Changes],
+    ) -> Outcome:
+        """Decide and save atomically, honouring an idempotency key."""
+        if idempotency_key is None:
+            return self._decide_and_save(command, decide, None)
+        fingerprint = hashlib.sha256(
+            canonical_json({"command": command, "arguments": dict(arguments)})
+        ).hexdigest()
+        recorder = self.ledger_recorder
+        with recorder.idempotency_lock(actor.person_id, idempotency_key):
+            replay = self._replay(actor, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay
+            record = IdempotencyRecord(
+                actor.person_id, idempotency_key, fingerprint, command, outcome=""
+            )
+            try:
+                return self._decide_and_save(command, decide, record)
+            except ConcurrentWrite:
+                # Another process may have recorded the same key between our check and save.
+                replay = self._replay(actor, idempotency_key, fingerprint)
+                if replay is not None:
+                    return replay
+                raise
+
+    def _replay(self, actor: Actor, key: str, fingerprint: str) -> Outcome | None:
+        stored = self.ledger_recorder.idempotency_record(actor.person_id, key)
+        if stored is None:
+            return None
+        if stored.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                f"idempotency key {key!r} was used for a different request ({stored.command})",
+                fields={"idempotency_key": key},
+            )
+        outcome = json.loads(stored.outcome)
+        return Outcome(
+            position=int(stored.position or 0),
+            records=tuple((record[0], record[1]) for record in outcome["records"]),
+            number=outcome["number"],
+            replayed=True,
+        )
+
+    def _decide_and_save(
+        self,
+        command: str,
+        decide: Callable[[date], _Changes],
+        record: IdempotencyRecord | None,
+    ) -> Outcome:
+        now = self.clock()
+        with command_time(now):
+            changes = decide(local_date(now))
+        records = tuple(
+            (str(aggregate.id), aggregate.version)
+            for aggregate in changes.aggregates
+            if aggregate.pending_events
+        )
+        if not records:
+            raise RuleViolation("NO_CHANGE", f"{command} would record nothing")
+        if record is not None:
+            outcome = json.dumps({"records": records, "number": changes.number})
+            record = IdempotencyRecord(
+                record.actor_id, record.key, record.fingerprint, record.command, outcome
+            )
+        try:
+            recordings = self.save(*changes.aggregates, idempotency=record)
+        except IntegrityError as error:
+            incident = changes.new_incident
+            if incident is not None and incident.id in self.repository:
+                raise RuleViolation(
+                    "R-03",
+                    f"incident {incident.incident_ref} is already recorded; a second entry must "
+                    "cite a leading-group decision",
+                    fields={"incident_ref": incident.incident_ref},
+                ) from None
+            raise ConcurrentWrite(
+                f"{command}: another writer changed one of its records first; reload and retry"
+            ) from error
+        return Outcome(recordings[-1].notification.id, records, changes.number)
+
+    # Loading records
+
+    def _get(self, record_id: UUID, what: str) -> Any:
+        try:
+            return self.repository.get(record_id)
+        except AggregateNotFoundError:
+            raise RecordNotFound(f"{what} is not recorded") from None
+
+    def staff(self, staff_number: str, *, version: int | None = None) -> Staff:
+        """A staff member's record (as of a version of their stream, if given)."""
+        try:
+            return cast(Staff, self.repository.get(Staff.create_id(staff_number), version=version))
+        except AggregateNotFoundError:
+            raise RecordNotFound(f"staff member {staff_number} is not registered") from None
+
+    def unit(self, code: str) -> Window:
+        """A window's or office's record."""
+        return cast(Window, self._get(Window.create_id(code), f"unit {code}"))
+
+    def round(self, period_key: str) -> AssessmentRound:
+        """An assessment round's record."""
+        return cast(
+            AssessmentRound,
+            self._get(AssessmentRound.create_id(period_key), f"round {period_key}"),
+        )
+
+    def organisation(self) -> Organisation | None:
+        """The organisation's record, or None before anything was recorded in it."""
+        try:
+            return cast(Organisation, self.repository.get(Organisation.create_id()))
+        except AggregateNotFoundError:
+            return None
+
+    def catalogue(self) -> Catalogue:
+        """The deduction catalogue."""
+        return cast(Catalogue, self._get(Catalogue.create_id(), "the catalogue"))
+
+    def policy_book(self) -> PolicyBook:
+        """The adopted policy versions."""
+        return cast(PolicyBook, self._get(PolicyBook.create_id(), "the policy book"))
+
+    def calendar_year(self, year: int) -> CalendarYear:
+        """A loaded calendar year."""
+        return cast(CalendarYear, self._get(CalendarYear.create_id(year), f"calendar {year}"))
+
+    def _organisation_for_update(self, actor: Actor, today: date) -> Organisation:
+        return self.organisation() or Organisation(
+            actor_id=actor.person_id, actor_role=actor.role, effective_on=today
+        )
+
+    # Rule checks shared by several commands
+
+    def _authorise(
+        self,
+        actor: Actor,
+        allowed: Role | tuple[Role, ...],
+        on: date,
+        *,
+        command: str,
+        unit: Window | None = None,
+        scope: str = "",
+    ) -> None:
+        """Refuse unless the actor acts in an allowed role and held it (with its scope) that day."""
+        roles = (allowed,) if isinstance(allowed, Role) else allowed
+        needed = " or ".join(role.value for role in roles)
+        if actor.role not in roles:
+            raise RoleRequired(
+                needed, f"{command} needs the role {needed}; the actor acts as {actor.role.value}"
+            )
+        role = actor.role
+        if role is Role.OPERATOR:
+            held = actor.person_id == OPERATOR.person_id
+        elif role in (Role.WINDOW_HEAD, Role.OFFICE_HEAD):
+            held = (
+                unit is not None and unit.head_role is role and unit.head_on(on) == actor.person_id
+            )
+        elif role is Role.LEADER_IN_CHARGE:
+            held = unit is not None and unit.leader_in_charge_on(on) == actor.person_id
+        else:
+            organisation = self.organisation()
+            held = organisation is not None and organisation.holds(actor.person_id, role, on, scope)
+        if not held:
+            where = f" for {unit.code if unit else scope}" if (unit or scope) else ""
+            raise RoleRequired(
+                needed, f"{actor.person_id} did not hold {role.value}{where} on {on}"
+            )
+
+    @staticmethod
+    def _not_in_future(day: date, today: date, field_name: str) -> None:
+        if day > today:
+            raise RuleViolation(
+                "R-20" if field_name == "occurred_on" else "DATED_RECORDS",
+                f"{field_name} {day} is later than today ({today})",
+                fields={field_name: day.isoformat()},
+            )
+
+    @staticmethod
+    def _within_measures(day: date, field_name: str) -> None:
+        if day < MEASURES_IN_FORCE_FROM:
+            raise RuleViolation(
+                "R-20",
+                f"{field_name} {day} is before the Measures took effect on "
+                f"{MEASURES_IN_FORCE_FROM}",
+                fields={field_name: day.isoformat()},
+            )
+
+    def _require_registered(self, person_id: str) -> Staff:
+        return self.staff(person_id)
+
+    def _priced_item(
+        self,
+        actor: Actor,
+        item_code: str,
+        quantity: int,
+        occurred_on: date,
+        points: str | Decimal | None,
+        override_reason: str | None,
+        applies_to: AppliesTo,
+    ) -> tuple[int, Decimal]:
+        """The catalogue version in force and the points applied, or the R-01/R-02 refusal."""
+        catalogue = self.catalogue()
+        version = catalogue.version_in_force(occurred_on)
+        item = catalogue.item(item_code, version) if version else None
+        if version is None or item is None:
+            raise RuleViolation(
+                "R-01",
+                f"catalogue item {item_code} is not in the catalogue in force on {occurred_on}",
+                fields={"item_code": item_code},
+            )
+        if item.applies_to is not applies_to:
+            raise RuleViolation(
+                "R-02",
+                f"item {item_code} applies to a {item.applies_to.value}, "
+                f"not to a {applies_to.value}",
+                fields={"item_code": item_code},
+            )
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise RuleViolation(
+                "R-01",
+                "quantity must be a whole number of at least 1",
+                fields={"quantity": quantity},
+            )
+        if item.unit is CatalogueUnit.INCIDENT and quantity != 1:
+            raise RuleViolation(
+                "R-03",
+                f"item {item_code} counts per incident: record each incident once, quantity 1",
+                fields={"quantity": quantity},
+            )
+        standard = item.points * quantity
+        if points is None:
+            if override_reason:
+                raise RuleViolation(
+                    "R-01", "an override reason needs overriding points", fields={"points": None}
+                )
+            return version, standard
+        try:
+            applied = parse_points(points)
+        except ValueError as error:
+            raise RuleViolation("R-01", str(error), fields={"points": str(points)}) from None
+        if applied <= 0:
+            raise RuleViolation("R-01", "points must be positive", fields={"points": str(points)})
+        if applied == standard:
+            return version, standard
+        if not override_reason:
+            raise RuleViolation(
+                "R-01",
+                f"points {applied} differ from the catalogue's {standard}: give a reason",
+                fields={"override_reason": None},
+            )
+        if actor.role is not Role.LEADING_GROUP:
+            raise RoleRequired(
+                Role.LEADING_GROUP.value,
+                f"points other than the catalogue's {standard} need the leading group's role",
+            )
+        return version, applied
+
+    def _incident(
+        self, actor: Actor, incident_ref: str, entry: str, decision_ref: str | None
+    ) -> tuple[Incident, bool]:
+        """The incident index for an entry: new (collides atomically if it exists) or extended."""
+        if not incident_ref.strip():
+            raise RuleViolation(
+                "R-03", "an entry needs an incident_ref", fields={"incident_ref": ""}
+            )
+        if decision_ref:
+            try:
+                incident = cast(Incident, self.repository.get(Incident.create_id(incident_ref)))
+            except AggregateNotFoundError:
+                pass
+            else:
+                incident.add_entry(actor, entry, decision_ref)
+                return incident, False
+        created = Incident(
+            actor_id=actor.person_id, actor_role=actor.role, incident_ref=incident_ref, entry=entry
+        )
+        return created, True
+
+    # Organisation (operator, on the center's instruction)
+
+    def form_party_branch(
+        self,
+        actor: Actor,
+        code: str,
+        name: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a party branch was formed."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="form_party_branch")
+            self._not_in_future(effective_on, today, "effective_on")
+            organisation = self._organisation_for_update(actor, today)
+            organisation.form_party_branch(actor, code, name, effective_on)
+            return _Changes([organisation])
+
+        return self._execute(
+            "form_party_branch",
+            actor,
+            idempotency_key,
+            {"code": code, "name": name, "effective_on": effective_on},
+            decide,
+        )
+
+    def appoint_branch_secretary(
+        self,
+        actor: Actor,
+        branch_code: str,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a party branch secretary's appointment (branch_secretary for that branch)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="appoint_branch_secretary")
+            self._not_in_future(effective_on, today, "effective_on")
+            self._require_registered(person_id)
+            organisation = self._organisation_for_update(actor, today)
+            organisation.appoint_branch_secretary(actor, branch_code, person_id, effective_on)
+            return _Changes([organisation])
+
+        return self._execute(
+            "appoint_branch_secretary",
+            actor,
+            idempotency_key,
+            {"branch_code": branch_code, "person_id": person_id, "effective_on": effective_on},
+            decide,
+        )
+
+    def _membership_command(
+        self,
+        command: str,
+        actor: Actor,
+        person_id: str,
+        effective_on: date,
+        idempotency_key: str | None,
+        change: Callable[[Organisation], Callable[[Actor, str, date], None]],
+    ) -> Outcome:
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command=command)
+            self._not_in_future(effective_on, today, "effective_on")
+            self._require_registered(person_id)
+            organisation = self._organisation_for_update(actor, today)
+            change(organisation)(actor, person_id, effective_on)
+            return _Changes([organisation])
+
+        return self._execute(
+            command,
+            actor,
+            idempotency_key,
+            {"person_id": person_id, "effective_on": effective_on},
+            decide,
+        )
+
+    def appoint_leading_group_member(
+        self,
+        actor: Actor,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a person joined the assessment leading group."""
+        return self._membership_command(
+            "appoint_leading_group_member",
+            actor,
+            person_id,
+            effective_on,
+            idempotency_key,
+            lambda organisation: organisation.appoint_leading_group_member,
+        )
+
+    def end_leading_group_membership(
+        self,
+        actor: Actor,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a person left the leading group."""
+        return self._membership_command(
+            "end_leading_group_membership",
+            actor,
+            person_id,
+            effective_on,
+            idempotency_key,
+            lambda organisation: organisation.end_leading_group_membership,
+        )
+
+    def appoint_committee_member(
+        self,
+        actor: Actor,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a person joined the Party Working Committee."""
+        return self._membership_command(
+            "appoint_committee_member",
+            actor,
+            person_id,
+            effective_on,
+            idempotency_key,
+            lambda organisation: organisation.appoint_committee_member,
+        )
+
+    def end_committee_membership(
+        self,
+        actor: Actor,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a person left the Party Working Committee."""
+        return self._membership_command(
+            "end_committee_membership",
+            actor,
+            person_id,
+            effective_on,
+            idempotency_key,
+            lambda organisation: organisation.end_committee_membership,
+        )
+
+    def grant_role(
+        self,
+        actor: Actor,
+        person_id: str,
+        role: Role,
+        effective_on: date,
+        *,
+        scope: str = "",
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a grant: supervision_clerk, functional_office (per office), higher_authority."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="grant_role")
+            self._not_in_future(effective_on, today, "effective_on")
+            self._require_registered(person_id)
+            if role is Role.FUNCTIONAL_OFFICE and scope:
+                office = self.unit(scope)
+                if office.kind is not UnitKind.OFFICE:
+                    raise RuleViolation("ROLES", f"{scope} is a window, not a center office")
+            organisation = self._organisation_for_update(actor, today)
+            organisation.grant_role(actor, person_id, role, scope, effective_on)
+            return _Changes([organisation])
+
+        return self._execute(
+            "grant_role",
+            actor,
+            idempotency_key,
+            {"person_id": person_id, "role": role, "scope": scope, "effective_on": effective_on},
+            decide,
+        )
+
+    def revoke_role(
+        self,
+        actor: Actor,
+        person_id: str,
+        role: Role,
+        effective_on: date,
+        *,
+        scope: str = "",
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a granted role ends (held until the day before)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="revoke_role")
+            self._not_in_future(effective_on, today, "effective_on")
+            organisation = self._organisation_for_update(actor, today)
+            organisation.revoke_role(actor, person_id, role, scope, effective_on)
+            return _Changes([organisation])
+
+        return self._execute(
+            "revoke_role",
+            actor,
+            idempotency_key,
+            {"person_id": person_id, "role": role, "scope": scope, "effective_on": effective_on},
+            decide,
+        )
+
+    def assign_appeal_case(
+        self,
+        actor: Actor,
+        case_id: str,
+        staff_number: str,
+        reviewer_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a review or appeal case was assigned to a reviewer."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="assign_appeal_case")
+            self._not_in_future(effective_on, today, "effective_on")
+            self.staff(staff_number)
+            organisation = self._organisation_for_update(actor, today)
+            organisation.assign_appeal_case(actor, case_id, staff_number, reviewer_id, effective_on)
+            return _Changes([organisation])
+
+        return self._execute(
+            "assign_appeal_case",
+            actor,
+            idempotency_key,
+            {
+                "case_id": case_id,
+                "staff_number": staff_number,
+                "reviewer_id": reviewer_id,
+                "effective_on": effective_on,
+            },
+            decide,
+        )
+
+    # Units
+
+    def open_unit(
+        self,
+        actor: Actor,
+        code: str,
+        name: str,
+        kind: UnitKind,
+        department: str,
+        party_branch: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a window or office was opened, in a party branch."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="open_unit")
+            self._not_in_future(effective_on, today, "effective_on")
+            if Window.create_id(code) in self.repository:
+                raise RuleViolation("UNIQUE_UNIT", f"unit {code} is already open")
+            organisation = self.organisation()
+            if organisation is None or party_branch not in organisation.branches:
+                raise RuleViolation(
+                    "UNKNOWN_BRANCH",
+                    f"party branch {party_branch} does not exist",
+                    fields={"party_branch": party_branch},
+                )
+            unit = Window(
+                actor_id=actor.person_id,
+                actor_role=actor.role,
+                code=code,
+                name=name,
+                kind=kind,
+                department=department,
+                party_branch=party_branch,
+                effective_on=effective_on,
+            )
+            return _Changes([unit])
+
+        return self._execute(
+            "open_unit",
+            actor,
+            idempotency_key,
+            {
+                "code": code,
+                "name": name,
+                "kind": kind,
+                "department": department,
+                "party_branch": party_branch,
+                "effective_on": effective_on,
+            },
+            decide,
+        )
+
+    def _appointment_command(
+        self,
+        command: str,
+        actor: Actor,
+        unit_code: str,
+        person_id: str,
+        effective_on: date,
+        idempotency_key: str | None,
+        appoint: Callable[[Window], Callable[[Actor, str, date], None]],
+    ) -> Outcome:
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command=command)
+            self._not_in_future(effective_on, today, "effective_on")
+            self._require_registered(person_id)
+            unit = self.unit(unit_code)
+            appoint(unit)(actor, person_id, effective_on)
+            return _Changes([unit])
+
+        return self._execute(
+            command,
+            actor,
+            idempotency_key,
+            {"unit_code": unit_code, "person_id": person_id, "effective_on": effective_on},
+            decide,
+        )
+
+    def appoint_head(
+        self,
+        actor: Actor,
+        unit_code: str,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a unit head's appointment (window_head or office_head for it)."""
+        return self._appointment_command(
+            "appoint_head",
+            actor,
+            unit_code,
+            person_id,
+            effective_on,
+            idempotency_key,
+            lambda unit: unit.appoint_head,
+        )
+
+    def appoint_leader_in_charge(
+        self,
+        actor: Actor,
+        unit_code: str,
+        person_id: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record which center leader is in charge of a unit (leader_in_charge for it)."""
+        return self._appointment_command(
+            "appoint_leader_in_charge",
+            actor,
+            unit_code,
+            person_id,
+            effective_on,
+            idempotency_key,
+            lambda unit: unit.appoint_leader_in_charge,
+        )
+
+    # Staff and membership
+
+    def register_staff(
+        self,
+        actor: Actor,
+        staff_number: str,
+        name: str,
+        category: StaffCategory,
+        home_unit: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a staff member's registration; staff numbers are unique."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="register_staff")
+            self._not_in_future(effective_on, today, "effective_on")
+            if not staff_number.strip() or not name.strip() or not home_unit.strip():
+                raise RuleViolation(
+                    "STAFF_IDENTITY", "staff number, name and home unit must not be blank"
+                )
+            if Staff.create_id(staff_number) in self.repository:
+                raise RuleViolation(
+                    "UNIQUE_STAFF_NUMBER",
+                    f"staff number {staff_number} is already registered",
+                    fields={"staff_number": staff_number},
+                )
+            staff = Staff(
+                actor_id=actor.person_id,
+                actor_role=actor.role,
+                staff_number=staff_number,
+                name=name,
+                category=category,
+                home_unit=home_unit,
+                effective_on=effective_on,
+            )
+            return _Changes([staff])
+
+        return self._execute(
+            "register_staff",
+            actor,
+            idempotency_key,
+            {
+                "staff_number": staff_number,
+                "name": name,
+                "category": category,
+                "home_unit": home_unit,
+                "effective_on": effective_on,
+            },
+            decide,
+        )
+
+    def _open_unit_on(self, unit_code: str, day: date) -> Window:
+        unit = self.unit(unit_code)
+        if day < unit.opened_on:
+            raise RuleViolation(
+                "DATED_RECORDS",
+                f"unit {unit_code} opened on {unit.opened_on}",
+                fields={"effective_on": day.isoformat()},
+            )
+        return unit
+
+    def assign_staff(
+        self,
+        actor: Actor,
+        staff_number: str,
+        unit_code: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a staff member's assignment to a unit from a date."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="assign_staff")
+            self._not_in_future(effective_on, today, "effective_on")
+            self._open_unit_on(unit_code, effective_on)
+            staff = self.staff(staff_number)
+            staff.assign(actor, unit_code, effective_on)
+            return _Changes([staff])
+
+        return self._execute(
+            "assign_staff",
+            actor,
+            idempotency_key,
+            {"staff_number": staff_number, "unit_code": unit_code, "effective_on": effective_on},
+            decide,
+        )
+
+    def release_staff(
+        self,
+        actor: Actor,
+        staff_number: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record the end of a staff member's assignment (member until the day before)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="release_staff")
+            self._not_in_future(effective_on, today, "effective_on")
+            staff = self.staff(staff_number)
+            staff.release(actor, effective_on)
+            return _Changes([staff])
+
+        return self._execute(
+            "release_staff",
+            actor,
+            idempotency_key,
+            {"staff_number": staff_number, "effective_on": effective_on},
+            decide,
+        )
+
+    def transfer_staff(
+        self,
+        actor: Actor,
+        staff_number: str,
+        unit_code: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a transfer: release and new assignment on the same day (new unit that day)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="transfer_staff")
+            self._not_in_future(effective_on, today, "effective_on")
+            self._open_unit_on(unit_code, effective_on)
+            staff = self.staff(staff_number)
+            staff.transfer(actor, unit_code, effective_on)
+            return _Changes([staff])
+
+        return self._execute(
+            "transfer_staff",
+            actor,
+            idempotency_key,
+            {"staff_number": staff_number, "unit_code": unit_code, "effective_on": effective_on},
+            decide,
+        )
+
+    # Reference data: catalogue, policy, calendar (operator)
+
+    def publish_catalogue(
+        self,
+        actor: Actor,
+        items: Iterable[CatalogueItem],
+        effective_from: date,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Publish a catalogue version defining or changing items, in force from a date (R-01)."""
+        items = list(items)
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="publish_catalogue")
+            self._within_measures(effective_from, "effective_from")
+            try:
+                catalogue = self.catalogue()
+            except RecordNotFound:
+                catalogue = Catalogue(actor_id=actor.person_id, actor_role=actor.role)
+            version = catalogue.publish(actor, items, effective_from, reason)
+            return _Changes([catalogue], number=version)
+
+        return self._execute(
+            "publish_catalogue",
+            actor,
+            idempotency_key,
+            {
+                "items": [vars(item) for item in items],
+                "effective_from": effective_from,
+                "reason": reason,
+            },
+            decide,
+        )
+
+    def adopt_policy(
+        self,
+        actor: Actor,
+        version: str,
+        effective_from: date,
+        parameters: Mapping[str, str],
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record the adoption of a policy version with its parameters and effective date."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="adopt_policy")
+            self._within_measures(effective_from, "effective_from")
+            try:
+                book = self.policy_book()
+            except RecordNotFound:
+                book = PolicyBook(actor_id=actor.person_id, actor_role=actor.role)
+            book.adopt(actor, version, effective_from, dict(parameters))
+            return _Changes([book])
+
+        return self._execute(
+            "adopt_policy",
+            actor,
+            idempotency_key,
+            {"version": version, "effective_from": effective_from, "parameters": dict(parameters)},
+            decide,
+        )
+
+    def load_calendar_year(
+        self,
+        actor: Actor,
+        year: int,
+        holidays: Iterable[date],
+        makeup_workdays: Iterable[date],
+        source: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Load a year of the statutory calendar as data (once per year)."""
+        holidays = tuple(holidays)
+        makeup_workdays = tuple(makeup_workdays)
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="load_calendar_year")
+            if CalendarYear.create_id(year) in self.repository:
+                raise RuleViolation("CALENDAR", f"the calendar of {year} is already loaded")
+            return _Changes([CalendarYear.load(actor, year, holidays, makeup_workdays, source)])
+
+        return self._execute(
+            "load_calendar_year",
+            actor,
+            idempotency_key,
+            {
+                "year": year,
+                "holidays": holidays,
+                "makeup_workdays": makeup_workdays,
+                "source": source,
+            },
+            decide,
+        )
+
+    # Deductions and veto cases (supervision office; overrides by the leading group)
+
+    def record_deduction(
+        self,
+        actor: Actor,
+        staff_number: str,
+        item_code: str,
+        occurred_on: date,
+        incident_ref: str,
+        evidence_ref: str,
+        source: DeductionSource,
+        *,
+        quantity: int = 1,
+        points: str | Decimal | None = None,
+        override_reason: str | None = None,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a deduction against a staff member under a catalogue item (R-01, R-03, R-20)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="record_deduction",
+            )
+            self._within_measures(occurred_on, "occurred_on")
+            self._not_in_future(occurred_on, today, "occurred_on")
+            version, applied = self._priced_item(
+                actor, item_code, quantity, occurred_on, points, override_reason, AppliesTo.PERSON
+            )
+            staff = self.staff(staff_number)
+            number = staff.record_deduction(
+                actor,
+                item_code=item_code,
+                catalogue_version=version,
+                quantity=quantity,
+                points_applied=applied,
+                override_reason=override_reason,
+                occurred_on=occurred_on,
+                incident_ref=incident_ref,
+                evidence_ref=evidence_ref,
+                source=source,
+                decision_ref=decision_ref,
+            )
+            incident, created = self._incident(
+                actor, incident_ref, f"staff/{staff_number}/{number}", decision_ref
+            )
+            return _Changes([staff, incident], number, incident if created else None)
+
+        return self._execute(
+            "record_deduction",
+            actor,
+            idempotency_key,
+            {
+                "staff_number": staff_number,
+                "item_code": item_code,
+                "occurred_on": occurred_on,
+                "incident_ref": incident_ref,
+                "evidence_ref": evidence_ref,
+                "source": source,
+                "quantity": quantity,
+                "points": str(points) if points is not None else None,
+                "override_reason": override_reason,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def record_window_deduction(
+        self,
+        actor: Actor,
+        unit_code: str,
+        item_code: str,
+        occurred_on: date,
+        incident_ref: str,
+        evidence_ref: str,
+        source: DeductionSource,
+        *,
+        quantity: int = 1,
+        points: str | Decimal | None = None,
+        override_reason: str | None = None,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a window-level deduction, counted only towards that window (R-02)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="record_window_deduction",
+            )
+            self._within_measures(occurred_on, "occurred_on")
+            self._not_in_future(occurred_on, today, "occurred_on")
+            version, applied = self._priced_item(
+                actor, item_code, quantity, occurred_on, points, override_reason, AppliesTo.WINDOW
+            )
+            unit = self.unit(unit_code)
+            number = unit.record_deduction(
+                actor,
+                item_code=item_code,
+                catalogue_version=version,
+                quantity=quantity,
+                points_applied=applied,
+                override_reason=override_reason,
+                occurred_on=occurred_on,
+                incident_ref=incident_ref,
+                evidence_ref=evidence_ref,
+                source=source,
+                decision_ref=decision_ref,
+            )
+            incident, created = self._incident(
+                actor, incident_ref, f"window/{unit_code}/{number}", decision_ref
+            )
+            return _Changes([unit, incident], number, incident if created else None)
+
+        return self._execute(
+            "record_window_deduction",
+            actor,
+            idempotency_key,
+            {
+                "unit_code": unit_code,
+                "item_code": item_code,
+                "occurred_on": occurred_on,
+                "incident_ref": incident_ref,
+                "evidence_ref": evidence_ref,
+                "source": source,
+                "quantity": quantity,
+                "points": str(points) if points is not None else None,
+                "override_reason": override_reason,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def notify_deduction(
+        self,
+        actor: Actor,
+        staff_number: str,
+        deduction: int,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a staff member was notified of a deduction (R-40's clock starts)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.SUPERVISION_CLERK, today, command="notify_deduction")
+            self._not_in_future(effective_on, today, "effective_on")
+            staff = self.staff(staff_number)
+            staff.notify_deduction(actor, deduction, effective_on)
+            return _Changes([staff])
+
+        return self._execute(
+            "notify_deduction",
+            actor,
+            idempotency_key,
+            {"staff_number": staff_number, "deduction": deduction, "effective_on": effective_on},
+            decide,
+        )
+
+    def _amended_points(
+        self,
+        actor: Actor,
+        item_code: str,
+        catalogue_version: int,
+        quantity: int,
+        points: str | Decimal | None,
+    ) -> Decimal:
+        item = self.catalogue().item(item_code, catalogue_version)
+        assert item is not None, "a recorded deduction names an item of its catalogue version"
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise RuleViolation("R-01", "quantity must be a whole number of at least 1")
+        if item.unit is CatalogueUnit.INCIDENT and quantity != 1:
+            raise RuleViolation("R-03", f"item {item_code} counts per incident: quantity 1")
+        standard = item.points * quantity
+        if points is None:
+            return standard
+        try:
+            applied = parse_points(points)
+        except ValueError as error:
+            raise RuleViolation("R-01", str(error), fields={"points": str(points)}) from None
+        if applied != standard and actor.role is not Role.LEADING_GROUP:
+            raise RoleRequired(
+                Role.LEADING_GROUP.value,
+                f"points other than the catalogue's {standard} need the leading group's role",
+            )
+        if applied <= 0:
+            raise RuleViolation("R-01", "amended points must be positive; revoke instead")
+        return applied
+
+    def amend_deduction(
+        self,
+        actor: Actor,
+        staff_number: str,
+        deduction: int,
+        effective_on: date,
+        reason: str,
+        *,
+        quantity: int | None = None,
+        points: str | Decimal | None = None,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record an amendment of a deduction's quantity or points, with its reason (R-40, R-42)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="amend_deduction",
+            )
+            self._not_in_future(effective_on, today, "effective_on")
+            if not reason.strip():
+                raise RuleViolation("R-42", "an amendment needs a reason")
+            staff = self.staff(staff_number)
+            current = staff.deduction(deduction)
+            new_quantity = current.quantity if quantity is None else quantity
+            applied = self._amended_points(
+                actor, current.item_code, current.catalogue_version, new_quantity, points
+            )
+            staff.amend_deduction(
+                actor,
+                deduction,
+                quantity=new_quantity,
+                points_applied=applied,
+                reason=reason,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return _Changes([staff])
+
+        return self._execute(
+            "amend_deduction",
+            actor,
+            idempotency_key,
+            {
+                "staff_number": staff_number,
+                "deduction": deduction,
+                "effective_on": effective_on,
+                "reason": reason,
+                "quantity": quantity,
+                "points": str(points) if points is not None else None,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def revoke_deduction(
+        self,
+        actor: Actor,
+        staff_number: str,
+        deduction: int,
+        effective_on: date,
+        reason: str,
+        *,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a deduction no longer counts; refused if it is already revoked (R-42)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="revoke_deduction",
+            )
+            self._not_in_future(effective_on, today, "effective_on")
+            if not reason.strip():
+                raise RuleViolation("R-42", "a revocation needs a reason")
+            staff = self.staff(staff_number)
+            staff.revoke_deduction(
+                actor,
+                deduction,
+                reason=reason,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return _Changes([staff])
+
+        return self._execute(
+            "revoke_deduction",
+            actor,
+            idempotency_key,
+            {
+                "staff_number": staff_number,
+                "deduction": deduction,
+                "effective_on": effective_on,
+                "reason": reason,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def amend_window_deduction(
+        self,
+        actor: Actor,
+        unit_code: str,
+        deduction: int,
+        effective_on: date,
+        reason: str,
+        *,
+        quantity: int | None = None,
+        points: str | Decimal | None = None,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record an amendment of a window-level deduction."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="amend_window_deduction",
+            )
+            self._not_in_future(effective_on, today, "effective_on")
+            if not reason.strip():
+                raise RuleViolation("R-42", "an amendment needs a reason")
+            unit = self.unit(unit_code)
+            current = unit.deductions.get(deduction)
+            if current is None:
+                raise RecordNotFound(f"{unit_code} has no deduction {deduction}")
+            new_quantity = current.quantity if quantity is None else quantity
+            applied = self._amended_points(
+                actor, current.item_code, current.catalogue_version, new_quantity, points
+            )
+            unit.amend_deduction(
+                actor,
+                deduction,
+                quantity=new_quantity,
+                points_applied=applied,
+                reason=reason,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return _Changes([unit])
+
+        return self._execute(
+            "amend_window_deduction",
+            actor,
+            idempotency_key,
+            {
+                "unit_code": unit_code,
+                "deduction": deduction,
+                "effective_on": effective_on,
+                "reason": reason,
+                "quantity": quantity,
+                "points": str(points) if points is not None else None,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def revoke_window_deduction(
+        self,
+        actor: Actor,
+        unit_code: str,
+        deduction: int,
+        effective_on: date,
+        reason: str,
+        *,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a window-level deduction no longer counts."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="revoke_window_deduction",
+            )
+            self._not_in_future(effective_on, today, "effective_on")
+            if not reason.strip():
+                raise RuleViolation("R-42", "a revocation needs a reason")
+            unit = self.unit(unit_code)
+            unit.revoke_deduction(
+                actor,
+                deduction,
+                reason=reason,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return _Changes([unit])
+
+        return self._execute(
+            "revoke_window_deduction",
+            actor,
+            idempotency_key,
+            {
+                "unit_code": unit_code,
+                "deduction": deduction,
+                "effective_on": effective_on,
+                "reason": reason,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def record_veto_case(
+        self,
+        actor: Actor,
+        staff_number: str,
+        case: VetoCase,
+        occurred_on: date,
+        incident_ref: str,
+        evidence_ref: str,
+        verification: str,
+        source: DeductionSource,
+        *,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record a one-vote veto case (V1–V8) with its evidence and verification (SPEC 4.4)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.SUPERVISION_CLERK, today, command="record_veto_case")
+            self._within_measures(occurred_on, "occurred_on")
+            self._not_in_future(occurred_on, today, "occurred_on")
+            if not verification.strip():
+                raise RuleViolation(
+                    "V1-V8", "a veto case needs its verification", fields={"verification": ""}
+                )
+            staff = self.staff(staff_number)
+            number = staff.record_veto_case(
+                actor,
+                case=case,
+                occurred_on=occurred_on,
+                incident_ref=incident_ref,
+                evidence_ref=evidence_ref,
+                verification=verification,
+                source=source,
+                decision_ref=decision_ref,
+            )
+            incident, created = self._incident(
+                actor, incident_ref, f"staff/{staff_number}/{number}", decision_ref
+            )
+            return _Changes([staff, incident], number, incident if created else None)
+
+        return self._execute(
+            "record_veto_case",
+            actor,
+            idempotency_key,
+            {
+                "staff_number": staff_number,
+                "case": case,
+                "occurred_on": occurred_on,
+                "incident_ref": incident_ref,
+                "evidence_ref": evidence_ref,
+                "verification": verification,
+                "source": source,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    def revoke_veto_case(
+        self,
+        actor: Actor,
+        staff_number: str,
+        veto: int,
+        effective_on: date,
+        reason: str,
+        *,
+        decision_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a veto case no longer counts."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(
+                actor,
+                (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
+                today,
+                command="revoke_veto_case",
+            )
+            self._not_in_future(effective_on, today, "effective_on")
+            if not reason.strip():
+                raise RuleViolation("R-42", "a revocation needs a reason")
+            staff = self.staff(staff_number)
+            staff.revoke_veto_case(
+                actor, veto, reason=reason, decision_ref=decision_ref, effective_on=effective_on
+            )
+            return _Changes([staff])
+
+        return self._execute(
+            "revoke_veto_case",
+            actor,
+            idempotency_key,
+            {
+                "staff_number": staff_number,
+                "veto": veto,
+                "effective_on": effective_on,
+                "reason": reason,
+                "decision_ref": decision_ref,
+            },
+            decide,
+        )
+
+    # Rounds and period decisions
+
+    def open_round(
+        self,
+        actor: Actor,
+        period_key: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Open the assessment round of a month, quarter, half-year or year."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.SUPERVISION_CLERK, today, command="open_round")
+            self._not_in_future(effective_on, today, "effective_on")
+            try:
+                period = Period.parse(period_key)
+            except ValueError as error:
+                raise RuleViolation("R-20", str(error), fields={"period": period_key}) from None
+            self._within_measures(period.last_day, "period end")
+            if AssessmentRound.create_id(period_key) in self.repository:
+                raise RuleViolation("UNIQUE_ROUND", f"the round of {period_key} is already open")
+            assessment_round = AssessmentRound(
+                actor_id=actor.person_id,
+                actor_role=actor.role,
+                period_kind=period.kind,
+                period_key=period.key,
+                effective_on=effective_on,
+            )
+            return _Changes([assessment_round])
+
+        return self._execute(
+            "open_round",
+            actor,
+            idempotency_key,
+            {"period_key": period_key, "effective_on": effective_on},
+            decide,
+        )
+
+    def decide_period(
+        self,
+        actor: Actor,
+        period_key: str,
+        decision_ref: str,
+        effective_on: date,
+        *,
+        decided_at_position: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record the period's decision (bonus sheet or results) on the figures as of a position."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.LEADING_GROUP, effective_on, command="decide_period")
+            self._not_in_future(effective_on, today, "effective_on")
+            head = self.recorder.max_notification_id() or 0
+            position = head if decided_at_position is None else decided_at_position
+            if not 0 < position <= head:
+                raise RuleViolation(
+                    "AS_OF",
+                    f"position {position} is not in the log (1..{head})",
+                    fields={"decided_at_position": position},
+                )
+            assessment_round = self.round(period_key)
+            assessment_round.decide(
+                actor,
+                decided_at_position=position,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return _Changes([assessment_round])
+
+        return self._execute(
+            "decide_period",
+            actor,
+            idempotency_key,
+            {
+                "period_key": period_key,
+                "decision_ref": decision_ref,
+                "effective_on": effective_on,
+                "decided_at_position": decided_at_position,
+            },
+            decide,
+        )
+
+    def resolve_late_entry(
+        self,
+        actor: Actor,
+        period_key: str,
+        entry_stream: UUID,
+        entry_version: int,
+        resolution: LateEntryResolution,
+        reason: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record how the leading group handled an entry recorded after its period was decided."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.LEADING_GROUP, effective_on, command="resolve_late_entry")
+            self._not_in_future(effective_on, today, "effective_on")
+            assessment_round = self.round(period_key)
+            entry = self._logged_event(entry_stream, entry_version)
+            payload = json.loads(entry.state)
+            occurred_on = payload.get("occurred_on")
+            if occurred_on is None or not assessment_round.period.contains(
+                date.fromisoformat(occurred_on)
+            ):
+                raise RuleViolation(
+                    "LATE_ENTRY",
+                    f"entry {entry_stream}/{entry_version} is not an entry for {period_key}",
+                    fields={"entry_version": entry_version},
+                )
+            assessment_round.resolve_late_entry(
+                actor,
+                entry_stream=str(entry_stream),
+                entry_version=entry_version,
+                entry_position=entry.position,
+                resolution=resolution,
+                reason=reason,
+                effective_on=effective_on,
+            )
+            return _Changes([assessment_round])
+
+        return self._execute(
+            "resolve_late_entry",
+            actor,
+            idempotency_key,
+            {
+                "period_key": period_key,
+                "entry_stream": entry_stream,
+                "entry_version": entry_version,
+                "resolution": resolution,
+                "reason": reason,
+                "effective_on": effective_on,
+            },
+            decide,
+        )
+
+    # Queries over the log
+
+    def _logged_event(self, originator_id: UUID, version: int) -> LoggedEvent:
+        for logged in self.ledger_recorder.select_stream(originator_id, limit=1_000_000):
+            if logged.originator_version == version:
+                return logged
+        raise RecordNotFound(f"event {originator_id}/{version} is not recorded")
+
+    def history(
+        self,
+        originator_id: UUID,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        newest_first: bool = False,
+        as_of: int | None = None,
+    ) -> list[HistoryItem]:
+        """A record's events in log order (or newest first), keyset-paged by position, as known
+        at a position if `as_of` is given."""
+        if as_of is not None:
+            before = min(before, as_of + 1) if before is not None else as_of + 1
+        return [
+            HistoryItem(
+                position=logged.position,
+                stream_id=str(logged.originator_id),
+                version=logged.originator_version,
+                event=logged.topic,
+                recorded_at=logged.recorded_at,
+                payload=json.loads(logged.state),
+            )
+            for logged in self.ledger_recorder.select_stream(
+                originator_id, after=after, before=before, limit=limit, newest_first=newest_first
+            )
+        ]
+
+    def position_at(self, moment: datetime) -> int:
+        """The last log position recorded at or before a moment (transaction time)."""
+        return self.ledger_recorder.position_at(moment)
+
+    def head_position(self) -> int:
+        """The newest log position, 0 for an empty log."""
+        return self.recorder.max_notification_id() or 0
+
+    @staticmethod
+    def staff_stream(staff_number: str) -> UUID:
+        """The stream id of a staff member."""
+        return Staff.create_id(staff_number)
+
+    @staticmethod
+    def unit_stream(code: str) -> UUID:
+        """The stream id of a window or office."""
+        return Window.create_id(code)
+
+    @staticmethod
+    def round_stream(period_key: str) -> UUID:
+        """The stream id of an assessment round."""
+        return AssessmentRound.create_id(period_key)

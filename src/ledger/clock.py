@@ -1,0 +1,62 @@
+"""The injected clock, and the one instant each command stamps on all its events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+Clock = Callable[[], datetime]
+"""Returns the current time, timezone-aware."""
+
+CENTER_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+_command_time: ContextVar[datetime] = ContextVar("command_time")
+
+
+def system_clock() -> datetime:
+    """The machine's clock, in UTC."""
+    return datetime.now(UTC)
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date at the center (Asia/Shanghai) of a moment."""
+    return moment.astimezone(CENTER_TIMEZONE).date()
+
+
+@contextmanager
+def command_time(moment: datetime) -> Iterator[datetime]:
+    """Within the block, every new event is timestamped with `moment` (the library's timestamp)."""
+    if moment.tzinfo is None:
+        raise ValueError("the clock must return timezone-aware times")
+    token = _command_time.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _command_time.reset(token)
+
+
+def current_command_time() -> datetime:
+    """The instant of the command being decided; an event outside a command is a bug."""
+    try:
+        return _command_time.get()
+    except LookupError:
+        raise RuntimeError("events may only be created inside an application command") from None
+
+
+class SettableClock:
+    """A clock that reads whatever time it was last set to: for the demo's past year and tests."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.set(moment)
+
+    def set(self, moment: datetime) -> None:
+        """Make the clock read `moment` (timezone-aware) from now on."""
+        if moment.tzinfo is None:
+            raise ValueError("the clock must be set to a timezone-aware time")
+        self._moment = moment
+
+    def __call__(self) -> datetime:
+        return self._moment

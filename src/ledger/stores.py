@@ -1,0 +1,553 @@
+"""The event stores: our recorder subclasses for PostgreSQL, SQLite and memory.
+
+Inside the transaction that inserts a command's events (the library's hooks, while its write
+lock is held) each recorder stamps every event's `recorded_at` from the database clock, never
+decreasing along the log, and writes the command's idempotency record. The integrity layer
+extends the same hooks with Merkle leaves.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.errors import IdempotencyKeyInFlight
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """A command's idempotency key, request fingerprint and outcome, kept with its events."""
+
+    actor_id: str
+    key: str
+    fingerprint: str
+    command: str
+    outcome: str
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """A stored event with its place in the log and the database time it was recorded."""
+
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: datetime
+
+
+class LedgerRecorder(Protocol):
+    """What the application reads beyond the library's recorder interface."""
+
+    def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
+        """The stored record of a key, if a command with it was recorded."""
+
+    def idempotency_lock(self, actor_id: str, key: str) -> Any:
+        """A context manager holding the (actor, key) lock, or raising IdempotencyKeyInFlight."""
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before the moment, 0 if none."""
+
+    def select_stream(
+        self,
+        originator_id: UUID,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        newest_first: bool = False,
+    ) -> list[LoggedEvent]:
+        """One stream's events with positions and times, keyset-paged by position."""
+
+    def select_logged(self, positions: Sequence[int]) -> list[LoggedEvent]:
+        """The events at the given positions (those that exist), in log order."""
+
+
+def _utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC)
+
+
+class _ProcessLocalKeys:
+    """Fail-fast locks on (actor, key) within one process, for the stores without a server."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held: set[tuple[str, str]] = set()
+
+    @contextmanager
+    def hold(self, actor_id: str, key: str) -> Iterator[None]:
+        with self._guard:
+            if (actor_id, key) in self._held:
+                raise IdempotencyKeyInFlight(
+                    f"a request with idempotency key {key!r} is still running"
+                )
+            self._held.add((actor_id, key))
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._held.discard((actor_id, key))
+
+
+# PostgreSQL
+
+
+class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """PostgreSQL recorder that stamps `recorded_at` and keeps idempotency records in the
+    events' transaction."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            # The database-function insert path skips every hook below.
+            raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS is not supported by the ledger")
+        prefix = events_table_name.removesuffix("_events")
+        schema = Identifier(datastore.schema)
+        self.recorded_table = Identifier(f"{prefix}_recorded")
+        self.idempotency_table = Identifier(f"{prefix}_idempotency")
+        events = Identifier(events_table_name)
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    "notification_id bigint PRIMARY KEY, "
+                    "recorded_at timestamptz NOT NULL)"
+                ).format(schema=schema, table=self.recorded_table),
+                SQL("CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (recorded_at)").format(
+                    index=Identifier(f"{prefix}_recorded_at_idx"),
+                    schema=schema,
+                    table=self.recorded_table,
+                ),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    "actor_id text NOT NULL, "
+                    "key text NOT NULL, "
+                    "fingerprint text NOT NULL, "
+                    "command text NOT NULL, "
+                    "outcome text NOT NULL, "
+                    "position bigint, "
+                    "created_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
+                    "PRIMARY KEY (actor_id, key))"
+                ).format(schema=schema, table=self.idempotency_table),
+            ]
+        )
+        # clock_timestamp(), not now(): now() is the transaction's start, taken before the table
+        # lock, so a transaction that waited for the lock would stamp an earlier time than the
+        # one it waited for. GREATEST keeps the log's times from going back if the clock does.
+        self.sql_stamp_recorded_at = SQL(
+            "INSERT INTO {schema}.{table} (notification_id, recorded_at) "
+            "SELECT position, stamp.now FROM unnest(%s::bigint[]) AS position, "
+            "(SELECT GREATEST(clock_timestamp(), "
+            "COALESCE(MAX(recorded_at), '-infinity'::timestamptz)) AS now "
+            "FROM {schema}.{table}) AS stamp"
+        ).format(schema=schema, table=self.recorded_table)
+        self.sql_insert_idempotency = SQL(
+            "INSERT INTO {schema}.{table} "
+            "(actor_id, key, fingerprint, command, outcome, position) "
+            "VALUES (%s, %s, %s, %s, %s, %s)"
+        ).format(schema=schema, table=self.idempotency_table)
+        self.sql_select_idempotency = SQL(
+            "SELECT actor_id, key, fingerprint, command, outcome, position "
+            "FROM {schema}.{table} WHERE actor_id = %s AND key = %s"
+        ).format(schema=schema, table=self.idempotency_table)
+        self.sql_position_at = SQL(
+            "SELECT COALESCE(MAX(notification_id), 0) AS position FROM {schema}.{table} "
+            "WHERE recorded_at <= %s"
+        ).format(schema=schema, table=self.recorded_table)
+        self.sql_select_logged = SQL(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+            "r.recorded_at FROM {schema}.{events} e "
+            "JOIN {schema}.{recorded} r USING (notification_id) "
+        ).format(schema=schema, events=events, recorded=self.recorded_table)
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert notification_ids
+        # Queued in the library's pipeline, so they travel with the COMMIT: no extra round trip.
+        # prepare=True from the first use (psycopg's phantom prepared statements, see the notes).
+        curs.execute(self.sql_stamp_recorded_at, (list(notification_ids),), prepare=True)
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            curs.execute(
+                self.sql_insert_idempotency,
+                (
+                    record.actor_id,
+                    record.key,
+                    record.fingerprint,
+                    record.command,
+                    record.outcome,
+                    max(notification_ids),
+                ),
+                prepare=True,
+            )
+        return notification_ids
+
+    def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
+        """The stored record of a key, if any."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_idempotency, (actor_id, key))
+            row: DictRow | None = curs.fetchone()
+        return IdempotencyRecord(**row) if row else None
+
+    @contextmanager
+    def idempotency_lock(self, actor_id: str, key: str) -> Iterator[None]:
+        """Hold a session advisory lock on (actor, key) for the command, or fail fast."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS locked",
+                (f"{actor_id}\x1f{key}",),
+            )
+            row = curs.fetchone()
+            if not (row and row["locked"]):
+                raise IdempotencyKeyInFlight(
+                    f"a request with idempotency key {key!r} is still running"
+                )
+            try:
+                yield
+            finally:
+                curs.execute(
+                    "SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                    (f"{actor_id}\x1f{key}",),
+                )
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before the moment, 0 if none."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_position_at, (moment,))
+            row = curs.fetchone()
+        return int(row["position"]) if row else 0
+
+    def select_stream(
+        self,
+        originator_id: UUID,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        newest_first: bool = False,
+    ) -> list[LoggedEvent]:
+        """One stream's events with positions and times, keyset-paged by position."""
+        statement = self.sql_select_logged + SQL("WHERE e.originator_id = %s")
+        params: list[Any] = [originator_id]
+        if after is not None:
+            statement += SQL(" AND e.notification_id > %s")
+            params.append(after)
+        if before is not None:
+            statement += SQL(" AND e.notification_id < %s")
+            params.append(before)
+        statement += SQL(
+            " ORDER BY e.notification_id DESC" if newest_first else " ORDER BY e.notification_id"
+        )
+        statement += SQL(" LIMIT %s")
+        params.append(limit)
+        return self._select_logged(statement, params)
+
+    def select_logged(self, positions: Sequence[int]) -> list[LoggedEvent]:
+        """The events at the given positions, in log order."""
+        statement = self.sql_select_logged + SQL(
+            "WHERE e.notification_id = ANY(%s) ORDER BY e.notification_id"
+        )
+        return self._select_logged(statement, [list(positions)])
+
+    def _select_logged(self, statement: Any, params: list[Any]) -> list[LoggedEvent]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return [
+                LoggedEvent(
+                    position=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                    recorded_at=_utc(row["recorded_at"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """Selects our PostgreSQL recorder: `PERSISTENCE_MODULE=ledger.stores:LedgerPostgresFactory`."""
+
+    application_recorder_class = LedgerPostgresApplicationRecorder
+
+
+# SQLite
+
+_SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+
+class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """SQLite recorder that stamps `recorded_at` and keeps idempotency records in the events'
+    transaction (one application per file: the library's table names are fixed)."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self._keys = _ProcessLocalKeys()
+
+    def construct_create_table_statements(self) -> list[str]:
+        """The library's events table, and our recorded-at and idempotency tables."""
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS recorded_at ("
+            "notification_id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS recorded_at_time ON recorded_at (recorded_at)",
+            "CREATE TABLE IF NOT EXISTS idempotency ("
+            "actor_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+            "command TEXT NOT NULL, outcome TEXT NOT NULL, position INTEGER, "
+            f"created_at TEXT NOT NULL DEFAULT ({_SQLITE_NOW}), "
+            "PRIMARY KEY (actor_id, key))",
+        ]
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        if not notification_ids:
+            return notification_ids
+        # After the events INSERT the transaction holds the write lock, so the last stamp read
+        # here is the log's last; the fixed-width text compares in time order.
+        c.execute(
+            f"SELECT max({_SQLITE_NOW}, "
+            "coalesce((SELECT max(recorded_at) FROM recorded_at), '')) AS now"
+        )
+        now = c.fetchone()["now"]
+        c.executemany(
+            "INSERT INTO recorded_at (notification_id, recorded_at) VALUES (?, ?)",
+            [(position, now) for position in notification_ids],
+        )
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            c.execute(
+                "INSERT INTO idempotency (actor_id, key, fingerprint, command, outcome, position) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.actor_id,
+                    record.key,
+                    record.fingerprint,
+                    record.command,
+                    record.outcome,
+                    max(notification_ids),
+                ),
+            )
+        return notification_ids
+
+    def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
+        """The stored record of a key, if any."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT actor_id, key, fingerprint, command, outcome, position "
+                "FROM idempotency WHERE actor_id = ? AND key = ?",
+                (actor_id, key),
+            )
+            row = c.fetchone()
+        return IdempotencyRecord(**dict(row)) if row else None
+
+    def idempotency_lock(self, actor_id: str, key: str) -> Any:
+        """Fail fast within the process; across processes the key's primary key is the backstop."""
+        return self._keys.hold(actor_id, key)
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before the moment, 0 if none."""
+        stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT coalesce(max(notification_id), 0) AS position FROM recorded_at "
+                "WHERE recorded_at <= ?",
+                (stamp,),
+            )
+            return int(c.fetchone()["position"])
+
+    _SELECT_LOGGED = (
+        "SELECT e.rowid AS notification_id, e.originator_id, e.originator_version, e.topic, "
+        "e.state, r.recorded_at FROM stored_events e "
+        "JOIN recorded_at r ON r.notification_id = e.rowid "
+    )
+
+    def select_stream(
+        self,
+        originator_id: UUID,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        newest_first: bool = False,
+    ) -> list[LoggedEvent]:
+        """One stream's events with positions and times, keyset-paged by position."""
+        statement = self._SELECT_LOGGED + "WHERE e.originator_id = ?"
+        params: list[Any] = [originator_id.hex]
+        if after is not None:
+            statement += " AND e.rowid > ?"
+            params.append(after)
+        if before is not None:
+            statement += " AND e.rowid < ?"
+            params.append(before)
+        statement += " ORDER BY e.rowid DESC" if newest_first else " ORDER BY e.rowid"
+        statement += " LIMIT ?"
+        params.append(limit)
+        return self._select_logged(statement, params)
+
+    def select_logged(self, positions: Sequence[int]) -> list[LoggedEvent]:
+        """The events at the given positions, in log order."""
+        marks = ",".join("?" * len(positions))
+        statement = self._SELECT_LOGGED + f"WHERE e.rowid IN ({marks}) ORDER BY e.rowid"
+        return self._select_logged(statement, list(positions))
+
+    def _select_logged(self, statement: str, params: list[Any]) -> list[LoggedEvent]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [
+                LoggedEvent(
+                    position=row["notification_id"],
+                    originator_id=UUID(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                    recorded_at=_utc(row["recorded_at"]),
+                )
+                for row in c.fetchall()
+            ]
+
+
+class LedgerSQLiteFactory(SQLiteFactory):
+    """Selects our SQLite recorder: `PERSISTENCE_MODULE=ledger.stores:LedgerSQLiteFactory`."""
+
+    application_recorder_class = LedgerSQLiteApplicationRecorder
+
+
+# Memory
+
+
+class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
+    """In-memory recorder with the same behaviour, for fast tests; its clock is the process's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._recorded_at: list[datetime] = []
+        self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._keys = _ProcessLocalKeys()
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        with self._database_lock:
+            if record is not None and (record.actor_id, record.key) in self._idempotency:
+                raise IntegrityError(f"idempotency key {record.key!r} already recorded")
+            notification_ids = super()._insert_events(stored_events, **kwargs)
+            if not notification_ids:
+                return notification_ids
+            now = datetime.now(UTC)
+            if self._recorded_at:
+                now = max(now, self._recorded_at[-1])
+            self._recorded_at.extend(now for _ in notification_ids)
+            if record is not None:
+                self._idempotency[(record.actor_id, record.key)] = IdempotencyRecord(
+                    record.actor_id,
+                    record.key,
+                    record.fingerprint,
+                    record.command,
+                    record.outcome,
+                    max(notification_ids),
+                )
+            return notification_ids
+
+    def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
+        """The stored record of a key, if any."""
+        with self._database_lock:
+            return self._idempotency.get((actor_id, key))
+
+    def idempotency_lock(self, actor_id: str, key: str) -> Any:
+        """Fail fast within the process (the only one that sees this store)."""
+        return self._keys.hold(actor_id, key)
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before the moment, 0 if none."""
+        with self._database_lock:
+            position = 0
+            for index, recorded_at in enumerate(self._recorded_at, start=1):
+                if recorded_at > moment:
+                    break
+                position = index
+            return position
+
+    def _logged(self, position: int) -> LoggedEvent:
+        stored = self._stored_events[position - 1]
+        return LoggedEvent(
+            position=position,
+            originator_id=UUID(str(stored.originator_id)),
+            originator_version=stored.originator_version,
+            topic=stored.topic,
+            state=stored.state,
+            recorded_at=self._recorded_at[position - 1],
+        )
+
+    def select_stream(
+        self,
+        originator_id: UUID,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        newest_first: bool = False,
+    ) -> list[LoggedEvent]:
+        """One stream's events with positions and times, keyset-paged by position."""
+        with self._database_lock:
+            positions = sorted(
+                index + 1 for index in self._stored_events_index[str(originator_id)].values()
+            )
+            if after is not None:
+                positions = [p for p in positions if p > after]
+            if before is not None:
+                positions = [p for p in positions if p < before]
+            if newest_first:
+                positions.reverse()
+            return [self._logged(p) for p in positions[:limit]]
+
+    def select_logged(self, positions: Sequence[int]) -> list[LoggedEvent]:
+        """The events at the given positions, in log order."""
+        with self._database_lock:
+            count = len(self._stored_events)
+            return [self._logged(p) for p in sorted(set(positions)) if 1 <= p <= count]
+
+
+class LedgerPOPOFactory(POPOFactory):
+    """Selects our in-memory recorder: `PERSISTENCE_MODULE=ledger.stores:LedgerPOPOFactory`."""
+
+    def application_recorder(self) -> LedgerPOPOApplicationRecorder:
+        """Our recorder (the library's factory names its own class inline)."""
+        return LedgerPOPOApplicationRecorder()
