@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,6 +80,16 @@ class _Changes:
     new_incident: Incident | None = None
 
 
+@dataclass
+class Batch:
+    """Commands decided together and saved in one transaction (the demo's bulk path)."""
+
+    records: dict[UUID, Aggregate] = field(default_factory=dict)
+    failed: bool = False
+    position: int = 0
+    """The last log position written, once the batch is saved."""
+
+
 @dataclass(frozen=True)
 class HistoryItem:
     """One event of a record's history, decoded from its canonical payload."""
@@ -98,6 +110,7 @@ class AssessmentLedger(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = system_clock) -> None:
         super().__init__(env)
         self.clock = clock
+        self._batches = threading.local()
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Our canonical payload encoding instead of the library's typed JSON."""
@@ -121,6 +134,8 @@ class AssessmentLedger(Application[UUID]):
         """Decide and save atomically, honouring an idempotency key."""
         if idempotency_key is None:
             return self._decide_and_save(command, decide, None)
+        if self._current_batch() is not None:
+            raise RuntimeError("idempotency keys are for single commands, not batches")
         fingerprint = hashlib.sha256(
             canonical_json({"command": command, "arguments": dict(arguments)})
         ).hexdigest()
@@ -165,8 +180,21 @@ class AssessmentLedger(Application[UUID]):
         record: IdempotencyRecord | None,
     ) -> Outcome:
         now = self.clock()
-        with command_time(now):
-            changes = decide(local_date(now))
+        batch = self._current_batch()
+        try:
+            with command_time(now):
+                changes = decide(local_date(now))
+        except Exception:
+            if batch is not None:
+                batch.failed = True
+            raise
+        if batch is not None:
+            for aggregate in changes.aggregates:
+                batch.records.setdefault(aggregate.id, aggregate)
+            records = tuple(
+                (str(aggregate.id), aggregate.version) for aggregate in changes.aggregates
+            )
+            return Outcome(0, records, changes.number)
         records = tuple(
             (str(aggregate.id), aggregate.version)
             for aggregate in changes.aggregates
@@ -195,18 +223,62 @@ class AssessmentLedger(Application[UUID]):
             ) from error
         return Outcome(recordings[-1].notification.id, records, changes.number)
 
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Decide the commands of the block against the same records and save all their events
+        in one transaction when the block ends; an error anywhere saves nothing."""
+        if self._current_batch() is not None:
+            raise RuntimeError("batches do not nest")
+        batch = Batch()
+        self._batches.current = batch
+        try:
+            yield batch
+        finally:
+            self._batches.current = None
+        if batch.failed:
+            # A refused command may have left events on the batch's records: save none of them.
+            raise RuntimeError("a command in the batch was refused; the batch saved nothing")
+        changed = [record for record in batch.records.values() if record.pending_events]
+        if changed:
+            try:
+                recordings = self.save(*changed)
+            except IntegrityError as error:
+                raise ConcurrentWrite(
+                    "batch: another writer changed one of its records first; nothing was saved"
+                ) from error
+            batch.position = recordings[-1].notification.id
+
+    def _current_batch(self) -> Batch | None:
+        batch: Batch | None = getattr(self._batches, "current", None)
+        return batch
+
     # Loading records
+
+    def _load(self, record_id: UUID, version: int | None = None) -> Any:
+        """A record from the store, or the batch's own copy while a batch is being decided."""
+        batch = self._current_batch()
+        if batch is not None and version is None:
+            if record_id not in batch.records:
+                batch.records[record_id] = self.repository.get(record_id)
+            return batch.records[record_id]
+        return self.repository.get(record_id, version=version)
+
+    def _exists(self, record_id: UUID) -> bool:
+        batch = self._current_batch()
+        if batch is not None and record_id in batch.records:
+            return True
+        return record_id in self.repository
 
     def _get(self, record_id: UUID, what: str) -> Any:
         try:
-            return self.repository.get(record_id)
+            return self._load(record_id)
         except AggregateNotFoundError:
             raise RecordNotFound(f"{what} is not recorded") from None
 
     def staff(self, staff_number: str, *, version: int | None = None) -> Staff:
         """A staff member's record (as of a version of their stream, if given)."""
         try:
-            return cast(Staff, self.repository.get(Staff.create_id(staff_number), version=version))
+            return cast(Staff, self._load(Staff.create_id(staff_number), version=version))
         except AggregateNotFoundError:
             raise RecordNotFound(f"staff member {staff_number} is not registered") from None
 
@@ -224,7 +296,7 @@ class AssessmentLedger(Application[UUID]):
     def organisation(self) -> Organisation | None:
         """The organisation's record, or None before anything was recorded in it."""
         try:
-            return cast(Organisation, self.repository.get(Organisation.create_id()))
+            return cast(Organisation, self._load(Organisation.create_id()))
         except AggregateNotFoundError:
             return None
 
@@ -379,9 +451,11 @@ class AssessmentLedger(Application[UUID]):
             raise RuleViolation(
                 "R-03", "an entry needs an incident_ref", fields={"incident_ref": ""}
             )
-        if decision_ref:
+        # Outside a batch the new index record collides at save time if the incident exists (no
+        # read on the common path); inside a batch the collision must be found before saving.
+        if decision_ref or self._current_batch() is not None:
             try:
-                incident = cast(Incident, self.repository.get(Incident.create_id(incident_ref)))
+                incident = cast(Incident, self._load(Incident.create_id(incident_ref)))
             except AggregateNotFoundError:
                 pass
             else:
@@ -655,7 +729,7 @@ class AssessmentLedger(Application[UUID]):
         def decide(today: date) -> _Changes:
             self._authorise(actor, Role.OPERATOR, today, command="open_unit")
             self._not_in_future(effective_on, today, "effective_on")
-            if Window.create_id(code) in self.repository:
+            if self._exists(Window.create_id(code)):
                 raise RuleViolation("UNIQUE_UNIT", f"unit {code} is already open")
             organisation = self.organisation()
             if organisation is None or party_branch not in organisation.branches:
@@ -779,7 +853,7 @@ class AssessmentLedger(Application[UUID]):
                 raise RuleViolation(
                     "STAFF_IDENTITY", "staff number, name and home unit must not be blank"
                 )
-            if Staff.create_id(staff_number) in self.repository:
+            if self._exists(Staff.create_id(staff_number)):
                 raise RuleViolation(
                     "UNIQUE_STAFF_NUMBER",
                     f"staff number {staff_number} is already registered",
@@ -980,7 +1054,7 @@ class AssessmentLedger(Application[UUID]):
 
         def decide(today: date) -> _Changes:
             self._authorise(actor, Role.OPERATOR, today, command="load_calendar_year")
-            if CalendarYear.create_id(year) in self.repository:
+            if self._exists(CalendarYear.create_id(year)):
                 raise RuleViolation("CALENDAR", f"the calendar of {year} is already loaded")
             return _Changes([CalendarYear.load(actor, year, holidays, makeup_workdays, source)])
 
@@ -1523,7 +1597,7 @@ class AssessmentLedger(Application[UUID]):
             except ValueError as error:
                 raise RuleViolation("R-20", str(error), fields={"period": period_key}) from None
             self._within_measures(period.last_day, "period end")
-            if AssessmentRound.create_id(period_key) in self.repository:
+            if self._exists(AssessmentRound.create_id(period_key)):
                 raise RuleViolation("UNIQUE_ROUND", f"the round of {period_key} is already open")
             assessment_round = AssessmentRound(
                 actor_id=actor.person_id,
