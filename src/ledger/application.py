@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -106,6 +106,9 @@ class AssessmentLedger(Application[UUID]):
     """The ledger of one center: its records, the commands that change them, and their history."""
 
     name = "ledger"
+    # Cached records are brought up to date with one query per load (the library's fast-forward),
+    # so the cache stays right when other processes write; commands get deep copies.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
     def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = system_clock) -> None:
         super().__init__(env)
@@ -254,14 +257,18 @@ class AssessmentLedger(Application[UUID]):
 
     # Loading records
 
-    def _load(self, record_id: UUID, version: int | None = None) -> Any:
-        """A record from the store, or the batch's own copy while a batch is being decided."""
+    def _load(self, record_id: UUID, version: int | None = None, *, for_update: bool = True) -> Any:
+        """A record from the store, or the batch's own copy while a batch is being decided.
+
+        Records read only to check a rule (`for_update=False`) are the cached objects themselves,
+        brought up to date with one query and not copied: callers must not change them.
+        """
         batch = self._current_batch()
         if batch is not None and version is None:
             if record_id not in batch.records:
                 batch.records[record_id] = self.repository.get(record_id)
             return batch.records[record_id]
-        return self.repository.get(record_id, version=version)
+        return self.repository.get(record_id, version=version, deepcopy_from_cache=for_update)
 
     def _exists(self, record_id: UUID) -> bool:
         batch = self._current_batch()
@@ -294,15 +301,18 @@ class AssessmentLedger(Application[UUID]):
         )
 
     def organisation(self) -> Organisation | None:
-        """The organisation's record, or None before anything was recorded in it."""
+        """The organisation's record (shared: read it, do not change it), or None if empty."""
         try:
-            return cast(Organisation, self._load(Organisation.create_id()))
+            return cast(Organisation, self._load(Organisation.create_id(), for_update=False))
         except AggregateNotFoundError:
             return None
 
     def catalogue(self) -> Catalogue:
-        """The deduction catalogue."""
-        return cast(Catalogue, self._get(Catalogue.create_id(), "the catalogue"))
+        """The deduction catalogue (shared: read it, do not change it)."""
+        try:
+            return cast(Catalogue, self._load(Catalogue.create_id(), for_update=False))
+        except AggregateNotFoundError:
+            raise RecordNotFound("the catalogue is not recorded") from None
 
     def policy_book(self) -> PolicyBook:
         """The adopted policy versions."""
@@ -313,9 +323,10 @@ class AssessmentLedger(Application[UUID]):
         return cast(CalendarYear, self._get(CalendarYear.create_id(year), f"calendar {year}"))
 
     def _organisation_for_update(self, actor: Actor, today: date) -> Organisation:
-        return self.organisation() or Organisation(
-            actor_id=actor.person_id, actor_role=actor.role, effective_on=today
-        )
+        try:
+            return cast(Organisation, self._load(Organisation.create_id()))
+        except AggregateNotFoundError:
+            return Organisation(actor_id=actor.person_id, actor_role=actor.role, effective_on=today)
 
     # Rule checks shared by several commands
 
@@ -991,8 +1002,8 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(actor, Role.OPERATOR, today, command="publish_catalogue")
             self._within_measures(effective_from, "effective_from")
             try:
-                catalogue = self.catalogue()
-            except RecordNotFound:
+                catalogue = cast(Catalogue, self._load(Catalogue.create_id()))
+            except AggregateNotFoundError:
                 catalogue = Catalogue(actor_id=actor.person_id, actor_role=actor.role)
             version = catalogue.publish(actor, items, effective_from, reason)
             return _Changes([catalogue], number=version)
