@@ -85,6 +85,8 @@ class Batch:
     """Commands decided together and saved in one transaction (the demo's bulk path)."""
 
     records: dict[UUID, Aggregate] = field(default_factory=dict)
+    events: list[Any] = field(default_factory=list)
+    """The batch's events in command order, so the log keeps the order they were decided in."""
     failed: bool = False
     position: int = 0
     """The last log position written, once the batch is saved."""
@@ -194,6 +196,7 @@ class AssessmentLedger(Application[UUID]):
         if batch is not None:
             for aggregate in changes.aggregates:
                 batch.records.setdefault(aggregate.id, aggregate)
+                batch.events.extend(aggregate.collect_events())
             records = tuple(
                 (str(aggregate.id), aggregate.version) for aggregate in changes.aggregates
             )
@@ -241,10 +244,9 @@ class AssessmentLedger(Application[UUID]):
         if batch.failed:
             # A refused command may have left events on the batch's records: save none of them.
             raise RuntimeError("a command in the batch was refused; the batch saved nothing")
-        changed = [record for record in batch.records.values() if record.pending_events]
-        if changed:
+        if batch.events:
             try:
-                recordings = self.save(*changed)
+                recordings = self.save(*batch.events)
             except IntegrityError as error:
                 raise ConcurrentWrite(
                     "batch: another writer changed one of its records first; nothing was saved"

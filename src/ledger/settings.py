@@ -65,6 +65,8 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # Fail within seconds, not the library's 30, when the server is down.
+            "POSTGRES_CONNECT_TIMEOUT": "5",
         }
 
 
