@@ -1,0 +1,1 @@
+"""The HTTP API of the assessment ledger: a thin FastAPI layer over the application service."""

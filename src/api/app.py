@@ -1,0 +1,61 @@
+"""The application factory: routers, error handling, and the ledger's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
+from api.routers import health, staff, units
+from ledger.application import AssessmentLedger
+from ledger.settings import Settings, get_settings
+
+TAGS = [
+    {"name": "health", "description": "存活与就绪 / liveness and readiness probes"},
+    {"name": "staff", "description": "员工记录 / staff members' records and history"},
+    {"name": "units", "description": "窗口与处室 / windows' and offices' records and history"},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's function name, so generated clients keep their method names."""
+    return route.name
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Build the ledger on startup and close it on shutdown."""
+    # The same provider the routes depend on, so an override reaches the store as well.
+    provide_settings = app.dependency_overrides.get(get_settings, get_settings)
+    settings: Settings = provide_settings()
+    if settings.store == "sqlite":
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    ledger = AssessmentLedger(env=settings.eventsourcing_env())
+    app.state.ledger = ledger
+    try:
+        yield
+    finally:
+        ledger.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API; given settings take the place of the environment's."""
+    app = FastAPI(
+        title="考核台账 / The assessment ledger",
+        version=version("assessment-ledger"),
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+        responses=problem_responses(500),
+        generate_unique_id_function=operation_id,
+        openapi_tags=TAGS,
+    )
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    for module in (health, staff, units):
+        app.include_router(module.router)
+    document_problem_media_type(app)
+    return app

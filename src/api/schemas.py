@@ -1,0 +1,148 @@
+"""The API's request and response models, kept apart from the domain's events and records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger.values import StaffCategory, UnitKind
+
+StaffNumber = Annotated[str, Path(description="员工编号 / staff number", examples=["S001"])]
+UnitCode = Annotated[
+    str, Path(description="窗口或处室代码 / window or office code", examples=["W01"])
+]
+
+
+class Liveness(BaseModel):
+    """The process answers."""
+
+    status: Literal["ok"] = Field(description="进程存活 / the process is alive", examples=["ok"])
+
+
+class Readiness(BaseModel):
+    """The process and its event store answer."""
+
+    status: Literal["ready"] = Field(description="可以服务 / ready to serve", examples=["ready"])
+    store: str = Field(
+        description="事件存储 / the event store: memory, sqlite or postgres", examples=["postgres"]
+    )
+    head_position: int = Field(
+        description="日志最新位置 / the newest log position, 0 for an empty log", examples=[1042]
+    )
+
+
+class HistoryOrder(StrEnum):
+    """Which end of a history comes first."""
+
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
+class HistoryQuery(BaseModel):
+    """Keyset paging over one record's events by log position."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order: HistoryOrder = Field(
+        default=HistoryOrder.OLDEST,
+        description="排序 / oldest or newest first",
+        examples=["newest"],
+    )
+    after: int | None = Field(
+        default=None,
+        ge=0,
+        description="起始位置之后 / only events after this log position",
+        examples=[120],
+    )
+    before: int | None = Field(
+        default=None,
+        ge=0,
+        description="截止位置之前 / only events before this log position",
+        examples=[480],
+    )
+    limit: int = Field(
+        default=50, ge=1, le=500, description="每页条数 / events per page", examples=[50]
+    )
+    as_of: int | None = Field(
+        default=None,
+        ge=0,
+        description="截至位置 / the history as known at this log position (inclusive)",
+        examples=[300],
+    )
+
+
+class HistoryEvent(BaseModel):
+    """One event of a record's history."""
+
+    position: int = Field(description="日志位置 / log position", examples=[137])
+    version: int = Field(description="记录版本 / version within the record's stream", examples=[3])
+    event: str = Field(
+        description="事件类型 / the event's topic", examples=["ledger.staff.DeductionRecorded.v1"]
+    )
+    recorded_at: datetime = Field(
+        description="入库时间 / when the database recorded it (transaction time, UTC)",
+        examples=["2025-03-10T01:30:00.123456Z"],
+    )
+    payload: dict[str, Any] = Field(
+        description="事件内容 / the event's canonical payload",
+        examples=[{"item_code": "ATT-01", "points_applied": "0.5", "occurred_on": "2025-03-03"}],
+    )
+
+
+class HistoryPage(BaseModel):
+    """A page of a record's history and the link to the next page."""
+
+    items: list[HistoryEvent] = Field(description="事件 / the events of this page")
+    next: str | None = Field(
+        description="下一页 / URL of the next page, null on the last page",
+        examples=["http://127.0.0.1:8000/api/v1/staff/S001/events?limit=50&after=137"],
+    )
+
+
+class CurrentAssignment(BaseModel):
+    """The window or office a staff member belongs to now."""
+
+    unit_code: str = Field(description="所在窗口或处室 / window or office code", examples=["W01"])
+    since: date = Field(description="起始日期 / member since", examples=["2025-01-02"])
+
+
+class StaffSummary(BaseModel):
+    """A staff member as recorded now."""
+
+    staff_number: str = Field(description="员工编号 / staff number", examples=["S001"])
+    name: str = Field(description="姓名 / name", examples=["张三"])
+    category: StaffCategory = Field(
+        description="人员类别 / registration-form category", examples=["civil_servant"]
+    )
+    home_unit: str = Field(description="派驻单位 / home unit (department)", examples=["Tax bureau"])
+    assignment: CurrentAssignment | None = Field(
+        description="当前所在窗口 / current assignment, null when unassigned"
+    )
+    deductions_in_force: int = Field(
+        description="有效扣分条数 / deductions recorded and not revoked", examples=[2]
+    )
+    veto_cases_in_force: int = Field(
+        description="有效一票否决事项 / veto cases recorded and not revoked", examples=[0]
+    )
+
+
+class UnitSummary(BaseModel):
+    """A window or office as recorded now."""
+
+    code: str = Field(description="窗口或处室代码 / unit code", examples=["W01"])
+    name: str = Field(description="名称 / name", examples=["Tax"])
+    kind: UnitKind = Field(description="类型 / window or office", examples=["window"])
+    department: str = Field(description="所属部门 / department", examples=["Tax bureau"])
+    party_branch: str = Field(description="所属党支部 / party branch", examples=["B1"])
+    today: date = Field(
+        description="今日（上海时间） / today at the center: the date of head and leader below",
+        examples=["2025-03-10"],
+    )
+    head: str | None = Field(description="负责人 / the head today, null if none", examples=["S002"])
+    leader_in_charge: str | None = Field(
+        description="分管领导 / the leader in charge today, null if none", examples=["L001"]
+    )

@@ -1,0 +1,78 @@
+"""Fixtures of the API tests: the app on each store, a client that runs its lifespan, and a
+small seeded center."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.application import AssessmentLedger
+from ledger.catalogue_file import shipped_catalogue
+from ledger.clock import SettableClock
+from ledger.settings import Settings
+from ledger.values import OPERATOR, Actor, DeductionSource, Role, StaffCategory, UnitKind
+
+CLERK = Actor("C001", Role.SUPERVISION_CLERK)
+DEDUCTIONS = 5
+
+
+@pytest.fixture
+def app(store_url: str) -> FastAPI:
+    """The API on each store."""
+    return create_app(Settings(database_url=store_url))
+
+
+@pytest.fixture
+def client(app: FastAPI, clock: SettableClock) -> Iterator[TestClient]:
+    """A client of the running app, whose ledger reads the test clock."""
+    with TestClient(app) as client:
+        app.state.ledger.clock = clock
+        yield client
+
+
+@pytest.fixture
+def served_ledger(app: FastAPI, client: TestClient) -> AssessmentLedger:
+    """The ledger the running app built."""
+    ledger: AssessmentLedger = app.state.ledger
+    return ledger
+
+
+@pytest.fixture
+def center(served_ledger: AssessmentLedger) -> None:
+    """Branch B1; window W01 headed by H001; clerk C001; staff member S001 in W01 since
+    2025-01-02 with five deductions, the first revoked: eight events in S001's stream."""
+    ledger = served_ledger
+    ledger.publish_catalogue(OPERATOR, shipped_catalogue(), date(2009, 2, 1), "initial")
+    ledger.form_party_branch(OPERATOR, "B1", "First branch", date(2025, 1, 1))
+    ledger.open_unit(OPERATOR, "W01", "Tax", UnitKind.WINDOW, "Tax bureau", "B1", date(2025, 1, 1))
+    ledger.register_staff(
+        OPERATOR, "S001", "张三", StaffCategory.CIVIL_SERVANT, "Tax bureau", date(2025, 1, 1)
+    )
+    ledger.register_staff(
+        OPERATOR, "H001", "王五", StaffCategory.CIVIL_SERVANT, "Tax bureau", date(2025, 1, 1)
+    )
+    ledger.register_staff(
+        OPERATOR, "C001", "李四", StaffCategory.CIVIL_SERVANT, "Center", date(2025, 1, 1)
+    )
+    ledger.grant_role(OPERATOR, "C001", Role.SUPERVISION_CLERK, date(2025, 1, 1))
+    ledger.appoint_head(OPERATOR, "W01", "H001", date(2025, 1, 2))
+    ledger.assign_staff(OPERATOR, "S001", "W01", date(2025, 1, 2))
+    numbers = [
+        ledger.record_deduction(
+            CLERK,
+            "S001",
+            "ATT-01",
+            date(2025, 3, 3),
+            f"INC-{index}",
+            f"photo-{index}",
+            DeductionSource.SUPERVISION_INSPECTION,
+        ).number
+        for index in range(DEDUCTIONS)
+    ]
+    assert numbers[0] is not None
+    ledger.revoke_deduction(CLERK, "S001", numbers[0], date(2025, 3, 5), "recorded in error")
