@@ -42,12 +42,10 @@ def _encode_value(value: object) -> object:
 
 
 def canonical_json(state: object) -> bytes:
-    """Encode a payload canonically (sorted keys, compact, UTF-8, our value conventions)."""
-    if _contains_float(state):
-        raise TypeError("floats are not stored: use Decimal points")
+    """Encode a payload canonically (RFC 8785 member order, compact, UTF-8, our value
+    conventions)."""
     return json.dumps(
-        state,
-        sort_keys=True,
+        _canonical_tree(state),
         ensure_ascii=False,
         separators=(",", ":"),
         allow_nan=False,
@@ -55,14 +53,39 @@ def canonical_json(state: object) -> bytes:
     ).encode("utf-8")
 
 
-def _contains_float(value: object) -> bool:
-    if isinstance(value, float):
-        return True
+MAX_SAFE_INTEGER = 2**53 - 1
+"""I-JSON's (RFC 7493) integer range, which RFC 8785 requires: larger ones are not portable."""
+
+
+def _utf16_order(key: object) -> bytes:
+    # RFC 8785 section 3.2.3 orders members by the UTF-16 code units of their names; Python's
+    # str order (code points) differs as soon as a name holds a character beyond U+FFFF.
+    if not isinstance(key, str):
+        raise TypeError(f"payload member names must be strings, not {type(key).__name__}")
+    return key.encode("utf-16-be")
+
+
+def _needs_utf16_order(members: dict[Any, Any]) -> bool:
+    # ASCII names (all our field names) sort the same by code point and by UTF-16 code unit.
+    try:
+        return not "".join(members).isascii()
+    except TypeError:
+        return True  # a name that is not a string: _utf16_order refuses it
+
+
+def _canonical_tree(value: object) -> object:
+    """The payload with its objects' members in RFC 8785 order; floats and integers outside
+    the I-JSON range are refused."""
     if isinstance(value, dict):
-        return any(_contains_float(v) for v in value.values())
+        keys = sorted(value, key=_utf16_order) if _needs_utf16_order(value) else sorted(value)
+        return {key: _canonical_tree(value[key]) for key in keys}
     if isinstance(value, list | tuple):
-        return any(_contains_float(v) for v in value)
-    return False
+        return [_canonical_tree(item) for item in value]
+    if isinstance(value, float):
+        raise TypeError("floats are not stored: use Decimal points")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {value} is outside the range a payload can hold (I-JSON)")
+    return value
 
 
 Converter = Callable[[Any], Any]
@@ -111,12 +134,36 @@ def _field_converters(event_class: type) -> tuple[tuple[str, Converter], ...]:
     return tuple(converters)
 
 
+@cache
+def _closed_fields(event_class: type) -> tuple[tuple[str, type[Enum]], ...]:
+    """The fields annotated with an enum (or an optional enum)."""
+    closed = []
+    for name, annotation in typing.get_type_hints(event_class).items():
+        if typing.get_origin(annotation) in (UnionType, typing.Union):
+            inner = [a for a in typing.get_args(annotation) if a is not NoneType]
+            annotation = inner[0] if len(inner) == 1 else None
+        if isinstance(annotation, type) and issubclass(annotation, Enum):
+            closed.append((name, annotation))
+    return tuple(closed)
+
+
 class CanonicalMapper(Mapper[UUID]):
     """Maps events to canonical payloads and back, restoring field types from the event class."""
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode an event's state canonically; ids and version travel in their own columns."""
         state = {k: v for k, v in vars(domain_event).items() if k not in _LIBRARY_FIELDS}
+        for name, kind in _closed_fields(type(domain_event)):
+            value = state.get(name)
+            if value is not None and not isinstance(value, kind):
+                try:
+                    kind(value)
+                except ValueError:
+                    # Stored, it would make every later replay of the stream fail.
+                    raise ValueError(
+                        f"{type(domain_event).__qualname__}.{name}: {value!r} is not a "
+                        f"{kind.__name__}"
+                    ) from None
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version

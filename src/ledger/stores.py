@@ -8,6 +8,7 @@ extends the same hooks with Merkle leaves.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -112,6 +113,21 @@ class _ProcessLocalKeys:
         finally:
             with self._guard:
                 self._held.discard((actor_id, key))
+
+
+_SQLITE_FILE_KEYS: dict[str, _ProcessLocalKeys] = {}
+_SQLITE_FILE_KEYS_GUARD = threading.Lock()
+
+
+def _sqlite_keys(datastore: SQLiteDatastore) -> _ProcessLocalKeys:
+    """The (actor, key) locks of one SQLite database, shared by every application object of the
+    process that opens the same file; an in-memory database has its own."""
+    pool = datastore.pool
+    if pool.is_sqlite_memory_mode:
+        return _ProcessLocalKeys()
+    path = os.path.realpath(pool.db_name)
+    with _SQLITE_FILE_KEYS_GUARD:
+        return _SQLITE_FILE_KEYS.setdefault(path, _ProcessLocalKeys())
 
 
 # PostgreSQL
@@ -314,7 +330,7 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
-        self._keys = _ProcessLocalKeys()
+        self._keys = _sqlite_keys(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
         """The library's events table, and our recorded-at and idempotency tables."""

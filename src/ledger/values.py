@@ -132,7 +132,14 @@ def parse_points(value: str | int | Decimal) -> Decimal:
         points = Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"points {value!r} are not a decimal number") from None
-    if not points.is_finite() or points % POINT_STEP != 0:
+    if not points.is_finite():
+        raise ValueError(f"points {value!r} are not a multiple of 0.5")
+    try:
+        remainder = points % POINT_STEP
+    except InvalidOperation:
+        # The remainder overflows the decimal context (e.g. 1e400): no sane number of points.
+        raise ValueError(f"points {value!r} are out of range") from None
+    if remainder != 0:
         raise ValueError(f"points {value!r} are not a multiple of 0.5")
     return points
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import TypeVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from ledger.clock import current_command_time
+from ledger.errors import RuleViolation
+
+E = TypeVar("E", bound=Enum)
 
 LEDGER_NAMESPACE = UUID("6f1c7a52-2b5e-4c35-9a8e-0b7d5d1e2c40")
 """Fixed forever: ids derive from it, so equal commands give equal ids on every store."""
@@ -15,6 +20,18 @@ LEDGER_NAMESPACE = UUID("6f1c7a52-2b5e-4c35-9a8e-0b7d5d1e2c40")
 def stream_id(kind: str, natural_key: str) -> UUID:
     """A record's stream id, from its kind and natural key (staff number, unit code…)."""
     return uuid5(LEDGER_NAMESPACE, f"{kind}/{natural_key}")
+
+
+def member_of(kind: type[E], value: object, *, rule: str, field: str) -> E:
+    """The member of a closed list that a command names (by member or by value), or the refusal
+    naming the rule: a value outside the list would be stored and then fail every replay."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise RuleViolation(
+            rule, f"{field} {value!r} is not one of: {allowed}", fields={field: str(value)}
+        ) from None
 
 
 class LedgerAggregate(Aggregate):

@@ -11,7 +11,7 @@ from eventsourcing.domain import event
 
 from ledger.aggregates.base import LedgerAggregate, stream_id
 from ledger.errors import RuleViolation
-from ledger.values import Actor, AppliesTo, CatalogueUnit, Role
+from ledger.values import Actor, AppliesTo, CatalogueUnit, Role, parse_points
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,19 @@ class Catalogue(LedgerAggregate):
                 fields={"effective_from": effective_from.isoformat()},
             )
         for item in items:
+            if not item.code.strip():
+                raise RuleViolation("R-01", "a catalogue item needs a code")
             if item.points <= 0:
                 raise RuleViolation(
                     "R-01", f"item {item.code} must deduct a positive number of points"
                 )
+            try:
+                parse_points(item.points)
+            except ValueError as error:
+                # Points are steps of 0.5; anything else could not be stored canonically.
+                raise RuleViolation(
+                    "R-01", f"item {item.code}: {error}", fields={"points": str(item.points)}
+                ) from None
         version = self.latest_version + 1
         for item in items:
             arguments = (

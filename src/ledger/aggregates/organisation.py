@@ -75,11 +75,21 @@ class Organisation(LedgerAggregate):
             if tenure.end is None:
                 tenure.end = end
 
-    def _require_open(self, person_id: str, role: Role, scope: str, rule: str) -> None:
+    def _require_open(
+        self, person_id: str, role: Role, scope: str, rule: str, ending_on: date
+    ) -> None:
         tenures = self.holdings.get((person_id, role, scope), [])
-        if not any(t.end is None for t in tenures):
+        open_tenures = [t for t in tenures if t.end is None]
+        if not open_tenures:
             raise RuleViolation(
                 rule, f"{person_id} does not hold {role.value}{f' for {scope}' if scope else ''}"
+            )
+        started = max(t.start for t in open_tenures)
+        if ending_on < started:
+            raise RuleViolation(
+                "DATED_RECORDS",
+                f"{person_id} holds {role.value} since {started}; it cannot end before that",
+                fields={"effective_on": ending_on.isoformat()},
             )
 
     def _require_not_open(self, person_id: str, role: Role, scope: str, rule: str) -> None:
@@ -114,6 +124,15 @@ class Organisation(LedgerAggregate):
         if effective_on < branch.formed_on:
             raise RuleViolation(
                 "DATED_RECORDS", f"branch {branch_code} was formed on {branch.formed_on}"
+            )
+        current = [tenure.start for _, tenure in branch.secretaries if tenure.end is None]
+        if current and effective_on < current[-1]:
+            # The previous term would end before it began: appointments change in date order.
+            raise RuleViolation(
+                "DATED_RECORDS",
+                f"the secretary of {branch_code} was appointed on {current[-1]}; a successor "
+                "cannot take over before that",
+                fields={"effective_on": effective_on.isoformat()},
             )
         self._appoint_branch_secretary(
             actor.person_id, actor.role, branch_code, person_id, effective_on
@@ -152,7 +171,7 @@ class Organisation(LedgerAggregate):
         self, actor: Actor, person_id: str, effective_on: date
     ) -> None:
         """Record that a person left the leading group (member until the day before)."""
-        self._require_open(person_id, Role.LEADING_GROUP, "", "MEMBERSHIP")
+        self._require_open(person_id, Role.LEADING_GROUP, "", "MEMBERSHIP", effective_on)
         self._end_leading_group_membership(actor.person_id, actor.role, person_id, effective_on)
 
     @event("LeadingGroupMemberLeft", topic="ledger.organisation.LeadingGroupMemberLeft.v1")
@@ -174,7 +193,7 @@ class Organisation(LedgerAggregate):
 
     def end_committee_membership(self, actor: Actor, person_id: str, effective_on: date) -> None:
         """Record that a person left the Party Working Committee."""
-        self._require_open(person_id, Role.PARTY_WORKING_COMMITTEE, "", "MEMBERSHIP")
+        self._require_open(person_id, Role.PARTY_WORKING_COMMITTEE, "", "MEMBERSHIP", effective_on)
         self._end_committee_membership(actor.person_id, actor.role, person_id, effective_on)
 
     @event("CommitteeMemberLeft", topic="ledger.organisation.CommitteeMemberLeft.v1")
@@ -219,7 +238,7 @@ class Organisation(LedgerAggregate):
         """Record that a granted role ends (held until the day before)."""
         if role not in GRANTABLE_ROLES:
             raise RuleViolation("ROLES", f"{role.value} is not a granted role")
-        self._require_open(person_id, role, scope, "ROLES")
+        self._require_open(person_id, role, scope, "ROLES", effective_on)
         self._revoke_role(actor.person_id, actor.role, person_id, role, scope, effective_on)
 
     @event("RoleRevoked", topic="ledger.organisation.RoleRevoked.v1")

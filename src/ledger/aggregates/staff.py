@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.aggregates.base import LedgerAggregate, stream_id
+from ledger.aggregates.base import LedgerAggregate, member_of, stream_id
 from ledger.errors import RecordNotFound, RuleViolation
 from ledger.values import Actor, DeductionSource, Role, StaffCategory, VetoCase
 
@@ -196,6 +196,7 @@ class Staff(LedgerAggregate):
     ) -> int:
         """Record a deduction for the person and return its number; the person must be a member
         of a unit on the incident date."""
+        source = member_of(DeductionSource, source, rule="R-01", field="source")
         if self.unit_on(occurred_on) is None:
             raise RuleViolation(
                 "R-01",
@@ -360,6 +361,8 @@ class Staff(LedgerAggregate):
         decision_ref: str | None,
     ) -> int:
         """Record a one-vote veto case against the person and return its number."""
+        case = member_of(VetoCase, case, rule="V1-V8", field="case")
+        source = member_of(DeductionSource, source, rule="R-01", field="source")
         self._record_veto_case(
             actor.person_id,
             actor.role,

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.aggregates.base import LedgerAggregate, stream_id
+from ledger.aggregates.base import LedgerAggregate, member_of, stream_id
 from ledger.aggregates.organisation import Tenure
 from ledger.aggregates.staff import Deduction
 from ledger.errors import RecordNotFound, RuleViolation
@@ -124,6 +124,7 @@ class Window(LedgerAggregate):
         decision_ref: str | None,
     ) -> int:
         """Record a window-level deduction and return its number."""
+        source = member_of(DeductionSource, source, rule="R-01", field="source")
         if self.kind is not UnitKind.WINDOW:
             raise RuleViolation(
                 "R-02", f"{self.code} is an office; window-level items apply to windows only"
