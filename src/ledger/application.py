@@ -58,6 +58,12 @@ from ledger.values import (
     parse_points,
 )
 
+MAX_PAGE = 1000
+"""The most events one history page returns."""
+
+MAX_QUANTITY = 1000
+"""Far above any real absence in half days, and well inside what a payload can hold."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -142,7 +148,7 @@ class AssessmentLedger(Application[UUID]):
         if self._current_batch() is not None:
             raise RuntimeError("idempotency keys are for single commands, not batches")
         fingerprint = hashlib.sha256(
-            canonical_json({"command": command, "arguments": dict(arguments)})
+            canonical_json({"command": command, "role": actor.role, "arguments": dict(arguments)})
         ).hexdigest()
         recorder = self.ledger_recorder
         with recorder.idempotency_lock(actor.person_id, idempotency_key):
@@ -216,6 +222,13 @@ class AssessmentLedger(Application[UUID]):
         try:
             recordings = self.save(*changes.aggregates, idempotency=record)
         except IntegrityError as error:
+            if record is not None and self.ledger_recorder.idempotency_record(
+                record.actor_id, record.key
+            ):
+                # A duplicate of this request won the race: _execute replays its outcome.
+                raise ConcurrentWrite(
+                    f"{command}: a duplicate request was recorded first"
+                ) from error
             incident = changes.new_incident
             if incident is not None and incident.id in self.repository:
                 raise RuleViolation(
@@ -386,8 +399,15 @@ class AssessmentLedger(Application[UUID]):
                 fields={field_name: day.isoformat()},
             )
 
-    def _require_registered(self, person_id: str) -> Staff:
-        return self.staff(person_id)
+    def _registered_by(self, person_id: str, effective_on: date) -> None:
+        """Refuse a role or appointment dated before the person was registered."""
+        staff = self.staff(person_id)
+        if effective_on < staff.registered_on:
+            raise RuleViolation(
+                "DATED_RECORDS",
+                f"{person_id} was registered on {staff.registered_on}",
+                fields={"effective_on": effective_on.isoformat()},
+            )
 
     def _priced_item(
         self,
@@ -398,8 +418,9 @@ class AssessmentLedger(Application[UUID]):
         points: str | Decimal | None,
         override_reason: str | None,
         applies_to: AppliesTo,
-    ) -> tuple[int, Decimal]:
-        """The catalogue version in force and the points applied, or the R-01/R-02 refusal."""
+    ) -> tuple[int, Decimal, str | None]:
+        """The catalogue version in force on the incident date, the points applied and the
+        override reason kept, or the R-01/R-02 refusal."""
         catalogue = self.catalogue()
         version = catalogue.version_in_force(occurred_on)
         item = catalogue.item(item_code, version) if version else None
@@ -416,16 +437,33 @@ class AssessmentLedger(Application[UUID]):
                 f"not to a {applies_to.value}",
                 fields={"item_code": item_code},
             )
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        applied, reason = self._checked_points(actor, item, quantity, points, override_reason)
+        return version, applied, reason
+
+    @staticmethod
+    def _checked_points(
+        actor: Actor,
+        item: CatalogueItem,
+        quantity: int,
+        points: str | Decimal | None,
+        override_reason: str | None,
+    ) -> tuple[Decimal, str | None]:
+        """Points applied = the item's points × quantity, unless the leading group gives other
+        points with a reason (R-01); returns them with the reason, which only an override keeps."""
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= MAX_QUANTITY
+        ):
             raise RuleViolation(
                 "R-01",
-                "quantity must be a whole number of at least 1",
+                f"quantity must be a whole number from 1 to {MAX_QUANTITY}",
                 fields={"quantity": quantity},
             )
         if item.unit is CatalogueUnit.INCIDENT and quantity != 1:
             raise RuleViolation(
                 "R-03",
-                f"item {item_code} counts per incident: record each incident once, quantity 1",
+                f"item {item.code} counts per incident: record each incident once, quantity 1",
                 fields={"quantity": quantity},
             )
         standard = item.points * quantity
@@ -434,16 +472,18 @@ class AssessmentLedger(Application[UUID]):
                 raise RuleViolation(
                     "R-01", "an override reason needs overriding points", fields={"points": None}
                 )
-            return version, standard
+            return standard, None
         try:
             applied = parse_points(points)
         except ValueError as error:
             raise RuleViolation("R-01", str(error), fields={"points": str(points)}) from None
         if applied <= 0:
-            raise RuleViolation("R-01", "points must be positive", fields={"points": str(points)})
+            raise RuleViolation(
+                "R-01", "points must be positive; revoke instead", fields={"points": str(points)}
+            )
         if applied == standard:
-            return version, standard
-        if not override_reason:
+            return standard, None
+        if not override_reason or not override_reason.strip():
             raise RuleViolation(
                 "R-01",
                 f"points {applied} differ from the catalogue's {standard}: give a reason",
@@ -454,7 +494,7 @@ class AssessmentLedger(Application[UUID]):
                 Role.LEADING_GROUP.value,
                 f"points other than the catalogue's {standard} need the leading group's role",
             )
-        return version, applied
+        return applied, override_reason
 
     def _incident(
         self, actor: Actor, incident_ref: str, entry: str, decision_ref: str | None
@@ -521,7 +561,7 @@ class AssessmentLedger(Application[UUID]):
         def decide(today: date) -> _Changes:
             self._authorise(actor, Role.OPERATOR, today, command="appoint_branch_secretary")
             self._not_in_future(effective_on, today, "effective_on")
-            self._require_registered(person_id)
+            self._registered_by(person_id, effective_on)
             organisation = self._organisation_for_update(actor, today)
             organisation.appoint_branch_secretary(actor, branch_code, person_id, effective_on)
             return _Changes([organisation])
@@ -546,7 +586,7 @@ class AssessmentLedger(Application[UUID]):
         def decide(today: date) -> _Changes:
             self._authorise(actor, Role.OPERATOR, today, command=command)
             self._not_in_future(effective_on, today, "effective_on")
-            self._require_registered(person_id)
+            self._registered_by(person_id, effective_on)
             organisation = self._organisation_for_update(actor, today)
             change(organisation)(actor, person_id, effective_on)
             return _Changes([organisation])
@@ -646,7 +686,7 @@ class AssessmentLedger(Application[UUID]):
         def decide(today: date) -> _Changes:
             self._authorise(actor, Role.OPERATOR, today, command="grant_role")
             self._not_in_future(effective_on, today, "effective_on")
-            self._require_registered(person_id)
+            self._registered_by(person_id, effective_on)
             if role is Role.FUNCTIONAL_OFFICE and scope:
                 office = self.unit(scope)
                 if office.kind is not UnitKind.OFFICE:
@@ -791,7 +831,7 @@ class AssessmentLedger(Application[UUID]):
         def decide(today: date) -> _Changes:
             self._authorise(actor, Role.OPERATOR, today, command=command)
             self._not_in_future(effective_on, today, "effective_on")
-            self._require_registered(person_id)
+            self._registered_by(person_id, effective_on)
             unit = self.unit(unit_code)
             appoint(unit)(actor, person_id, effective_on)
             return _Changes([unit])
@@ -1113,7 +1153,7 @@ class AssessmentLedger(Application[UUID]):
             )
             self._within_measures(occurred_on, "occurred_on")
             self._not_in_future(occurred_on, today, "occurred_on")
-            version, applied = self._priced_item(
+            version, applied, kept_reason = self._priced_item(
                 actor, item_code, quantity, occurred_on, points, override_reason, AppliesTo.PERSON
             )
             staff = self.staff(staff_number)
@@ -1123,7 +1163,7 @@ class AssessmentLedger(Application[UUID]):
                 catalogue_version=version,
                 quantity=quantity,
                 points_applied=applied,
-                override_reason=override_reason,
+                override_reason=kept_reason,
                 occurred_on=occurred_on,
                 incident_ref=incident_ref,
                 evidence_ref=evidence_ref,
@@ -1181,7 +1221,7 @@ class AssessmentLedger(Application[UUID]):
             )
             self._within_measures(occurred_on, "occurred_on")
             self._not_in_future(occurred_on, today, "occurred_on")
-            version, applied = self._priced_item(
+            version, applied, kept_reason = self._priced_item(
                 actor, item_code, quantity, occurred_on, points, override_reason, AppliesTo.WINDOW
             )
             unit = self.unit(unit_code)
@@ -1191,7 +1231,7 @@ class AssessmentLedger(Application[UUID]):
                 catalogue_version=version,
                 quantity=quantity,
                 points_applied=applied,
-                override_reason=override_reason,
+                override_reason=kept_reason,
                 occurred_on=occurred_on,
                 incident_ref=incident_ref,
                 evidence_ref=evidence_ref,
@@ -1234,7 +1274,7 @@ class AssessmentLedger(Application[UUID]):
         """Record that a staff member was notified of a deduction (R-40's clock starts)."""
 
         def decide(today: date) -> _Changes:
-            self._authorise(actor, Role.SUPERVISION_CLERK, today, command="notify_deduction")
+            self._authorise(actor, Role.SUPERVISION_CLERK, effective_on, command="notify_deduction")
             self._not_in_future(effective_on, today, "effective_on")
             staff = self.staff(staff_number)
             staff.notify_deduction(actor, deduction, effective_on)
@@ -1255,27 +1295,13 @@ class AssessmentLedger(Application[UUID]):
         catalogue_version: int,
         quantity: int,
         points: str | Decimal | None,
+        reason: str,
     ) -> Decimal:
         item = self.catalogue().item(item_code, catalogue_version)
         assert item is not None, "a recorded deduction names an item of its catalogue version"
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise RuleViolation("R-01", "quantity must be a whole number of at least 1")
-        if item.unit is CatalogueUnit.INCIDENT and quantity != 1:
-            raise RuleViolation("R-03", f"item {item_code} counts per incident: quantity 1")
-        standard = item.points * quantity
-        if points is None:
-            return standard
-        try:
-            applied = parse_points(points)
-        except ValueError as error:
-            raise RuleViolation("R-01", str(error), fields={"points": str(points)}) from None
-        if applied != standard and actor.role is not Role.LEADING_GROUP:
-            raise RoleRequired(
-                Role.LEADING_GROUP.value,
-                f"points other than the catalogue's {standard} need the leading group's role",
-            )
-        if applied <= 0:
-            raise RuleViolation("R-01", "amended points must be positive; revoke instead")
+        # The amendment's own reason justifies points other than the catalogue's.
+        override_reason = reason if points is not None else None
+        applied, _ = self._checked_points(actor, item, quantity, points, override_reason)
         return applied
 
     def amend_deduction(
@@ -1297,7 +1323,7 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(
                 actor,
                 (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
-                today,
+                effective_on,
                 command="amend_deduction",
             )
             self._not_in_future(effective_on, today, "effective_on")
@@ -1307,7 +1333,7 @@ class AssessmentLedger(Application[UUID]):
             current = staff.deduction(deduction)
             new_quantity = current.quantity if quantity is None else quantity
             applied = self._amended_points(
-                actor, current.item_code, current.catalogue_version, new_quantity, points
+                actor, current.item_code, current.catalogue_version, new_quantity, points, reason
             )
             staff.amend_deduction(
                 actor,
@@ -1353,7 +1379,7 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(
                 actor,
                 (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
-                today,
+                effective_on,
                 command="revoke_deduction",
             )
             self._not_in_future(effective_on, today, "effective_on")
@@ -1402,7 +1428,7 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(
                 actor,
                 (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
-                today,
+                effective_on,
                 command="amend_window_deduction",
             )
             self._not_in_future(effective_on, today, "effective_on")
@@ -1414,7 +1440,7 @@ class AssessmentLedger(Application[UUID]):
                 raise RecordNotFound(f"{unit_code} has no deduction {deduction}")
             new_quantity = current.quantity if quantity is None else quantity
             applied = self._amended_points(
-                actor, current.item_code, current.catalogue_version, new_quantity, points
+                actor, current.item_code, current.catalogue_version, new_quantity, points, reason
             )
             unit.amend_deduction(
                 actor,
@@ -1460,7 +1486,7 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(
                 actor,
                 (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
-                today,
+                effective_on,
                 command="revoke_window_deduction",
             )
             self._not_in_future(effective_on, today, "effective_on")
@@ -1564,7 +1590,7 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(
                 actor,
                 (Role.SUPERVISION_CLERK, Role.LEADING_GROUP),
-                today,
+                effective_on,
                 command="revoke_veto_case",
             )
             self._not_in_future(effective_on, today, "effective_on")
@@ -1603,7 +1629,7 @@ class AssessmentLedger(Application[UUID]):
         """Open the assessment round of a month, quarter, half-year or year."""
 
         def decide(today: date) -> _Changes:
-            self._authorise(actor, Role.SUPERVISION_CLERK, today, command="open_round")
+            self._authorise(actor, Role.SUPERVISION_CLERK, effective_on, command="open_round")
             self._not_in_future(effective_on, today, "effective_on")
             try:
                 period = Period.parse(period_key)
@@ -1749,6 +1775,10 @@ class AssessmentLedger(Application[UUID]):
     ) -> list[HistoryItem]:
         """A record's events in log order (or newest first), keyset-paged by position, as known
         at a position if `as_of` is given."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise RuleViolation(
+                "PAGING", f"limit must be from 1 to {MAX_PAGE}", fields={"limit": limit}
+            )
         if as_of is not None:
             before = min(before, as_of + 1) if before is not None else as_of + 1
         return [
