@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -93,6 +93,7 @@ class Batch:
     records: dict[UUID, Aggregate] = field(default_factory=dict)
     events: list[Any] = field(default_factory=list)
     """The batch's events in command order, so the log keeps the order they were decided in."""
+    new_incidents: list[Incident] = field(default_factory=list)
     failed: bool = False
     position: int = 0
     """The last log position written, once the batch is saved."""
@@ -203,6 +204,8 @@ class AssessmentLedger(Application[UUID]):
             for aggregate in changes.aggregates:
                 batch.records.setdefault(aggregate.id, aggregate)
                 batch.events.extend(aggregate.collect_events())
+            if changes.new_incident is not None:
+                batch.new_incidents.append(changes.new_incident)
             records = tuple(
                 (str(aggregate.id), aggregate.version) for aggregate in changes.aggregates
             )
@@ -261,6 +264,14 @@ class AssessmentLedger(Application[UUID]):
             try:
                 recordings = self.save(*batch.events)
             except IntegrityError as error:
+                recorded = [i.incident_ref for i in batch.new_incidents if i.id in self.repository]
+                if recorded:
+                    raise RuleViolation(
+                        "R-03",
+                        f"incidents already recorded: {', '.join(recorded)}; a second entry must "
+                        "cite a leading-group decision (the batch saved nothing)",
+                        fields={"incident_ref": recorded[0]},
+                    ) from None
                 raise ConcurrentWrite(
                     "batch: another writer changed one of its records first; nothing was saved"
                 ) from error
@@ -504,16 +515,19 @@ class AssessmentLedger(Application[UUID]):
             raise RuleViolation(
                 "R-03", "an entry needs an incident_ref", fields={"incident_ref": ""}
             )
-        # Outside a batch the new index record collides at save time if the incident exists (no
-        # read on the common path); inside a batch the collision must be found before saving.
-        if decision_ref or self._current_batch() is not None:
-            try:
-                incident = cast(Incident, self._load(Incident.create_id(incident_ref)))
-            except AggregateNotFoundError:
-                pass
-            else:
-                incident.add_entry(actor, entry, decision_ref)
-                return incident, False
+        # The new index record collides at save time if the incident is already stored, so the
+        # common path reads nothing; a batch must also see the incidents it created itself.
+        incident_id = Incident.create_id(incident_ref)
+        batch = self._current_batch()
+        existing: Incident | None = None
+        if batch is not None and incident_id in batch.records:
+            existing = cast(Incident, batch.records[incident_id])
+        elif decision_ref:
+            with suppress(AggregateNotFoundError):
+                existing = cast(Incident, self._load(incident_id))
+        if existing is not None:
+            existing.add_entry(actor, entry, decision_ref)
+            return existing, False
         created = Incident(
             actor_id=actor.person_id, actor_role=actor.role, incident_ref=incident_ref, entry=entry
         )

@@ -184,6 +184,10 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             "COALESCE(MAX(recorded_at), '-infinity'::timestamptz)) AS now "
             "FROM {schema}.{table}) AS stamp"
         ).format(schema=schema, table=self.recorded_table)
+        self.sql_abort_transaction = SQL(
+            "DO $$ BEGIN RAISE EXCEPTION 'ledger: the recorder failed inside the insert "
+            "transaction; nothing was recorded'; END $$"
+        )
         self.sql_insert_idempotency = SQL(
             "INSERT INTO {schema}.{table} "
             "(actor_id, key, fingerprint, command, outcome, position) "
@@ -210,11 +214,24 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert notification_ids
+        try:
+            self._write_beside_events(curs, list(notification_ids or ()), kwargs)
+        except BaseException:
+            # The library catches an error raised here inside its transaction block and re-raises
+            # it only after the COMMIT, which would keep the events without what belongs beside
+            # them. An error raised by the server makes the COMMIT fail instead: nothing is kept.
+            curs.execute(self.sql_abort_transaction)
+            raise
+        return notification_ids
+
+    def _write_beside_events(
+        self, curs: Any, notification_ids: list[int], options: dict[str, Any]
+    ) -> None:
+        """Queue the recorded-at stamps and the idempotency record in the events' transaction."""
         # Queued in the library's pipeline, so they travel with the COMMIT: no extra round trip.
         # prepare=True from the first use (psycopg's phantom prepared statements, see the notes).
-        curs.execute(self.sql_stamp_recorded_at, (list(notification_ids),), prepare=True)
-        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        curs.execute(self.sql_stamp_recorded_at, (notification_ids,), prepare=True)
+        record: IdempotencyRecord | None = options.get("idempotency")
         if record is not None:
             curs.execute(
                 self.sql_insert_idempotency,
@@ -228,7 +245,6 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                 ),
                 prepare=True,
             )
-        return notification_ids
 
     def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         """The stored record of a key, if any."""

@@ -8,13 +8,13 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.aggregates.base import LedgerAggregate, stream_id
+from ledger.aggregates.base import LedgerAggregate, ValueRecord, stream_id
 from ledger.errors import RuleViolation
 from ledger.values import GRANTABLE_ROLES, Actor, Role
 
 
 @dataclass
-class Tenure:
+class Tenure(ValueRecord):
     """A dated holding: from `start` (inclusive) until the day before `end`, or open-ended."""
 
     start: date

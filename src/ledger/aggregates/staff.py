@@ -9,13 +9,13 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.aggregates.base import LedgerAggregate, member_of, stream_id
+from ledger.aggregates.base import LedgerAggregate, ValueRecord, member_of, stream_id
 from ledger.errors import RecordNotFound, RuleViolation
 from ledger.values import Actor, DeductionSource, Role, StaffCategory, VetoCase
 
 
 @dataclass
-class Assignment:
+class Assignment(ValueRecord):
     """Membership of a window or office: from `start` (inclusive) to the day before `end`."""
 
     unit_code: str
@@ -28,7 +28,7 @@ class Assignment:
 
 
 @dataclass
-class Deduction:
+class Deduction(ValueRecord):
     """A deduction as it stands now; `number` is the version of the event that recorded it."""
 
     number: int
@@ -44,7 +44,7 @@ class Deduction:
 
 
 @dataclass
-class Veto:
+class Veto(ValueRecord):
     """A veto case as it stands now; `number` is the version of the event that recorded it."""
 
     number: int
