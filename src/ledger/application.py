@@ -41,7 +41,7 @@ from ledger.errors import (
     RuleViolation,
 )
 from ledger.serialisation import CanonicalMapper, canonical_json
-from ledger.stores import IdempotencyRecord, LedgerRecorder, LoggedEvent
+from ledger.stores import IdempotencyRecord, LedgerRecorder, LoggedEvent, ReadSet, is_stale_read
 from ledger.values import (
     MEASURES_IN_FORCE_FROM,
     OPERATOR,
@@ -57,6 +57,9 @@ from ledger.values import (
     VetoCase,
     parse_points,
 )
+
+STALE_READ_ATTEMPTS = 3
+"""How often a command is decided again when the catalogue or organisation changed under it."""
 
 MAX_PAGE = 1000
 """The most events one history page returns."""
@@ -123,6 +126,8 @@ class AssessmentLedger(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self._batches = threading.local()
+        self._command_reads = threading.local()
+        self._references: dict[UUID, Any] = {}
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Our canonical payload encoding instead of the library's typed JSON."""
@@ -192,24 +197,35 @@ class AssessmentLedger(Application[UUID]):
         record: IdempotencyRecord | None,
     ) -> Outcome:
         now = self.clock()
-        batch = self._current_batch()
-        try:
-            with command_time(now):
-                changes = decide(local_date(now))
-        except Exception:
-            if batch is not None:
-                batch.failed = True
-            raise
-        if batch is not None:
-            for aggregate in changes.aggregates:
-                batch.records.setdefault(aggregate.id, aggregate)
-                batch.events.extend(aggregate.collect_events())
-            if changes.new_incident is not None:
-                batch.new_incidents.append(changes.new_incident)
-            records = tuple(
-                (str(aggregate.id), aggregate.version) for aggregate in changes.aggregates
-            )
-            return Outcome(0, records, changes.number)
+        if self._current_batch() is not None:
+            return self._decide_in_batch(decide, now)
+        for _attempt in range(STALE_READ_ATTEMPTS):
+            reads: ReadSet = {}
+            self._command_reads.current = reads
+            try:
+                with command_time(now):
+                    changes = decide(local_date(now))
+            finally:
+                self._command_reads.current = None
+            try:
+                return self._save(command, changes, record, reads)
+            except IntegrityError as error:
+                if not is_stale_read(error):
+                    raise
+                # The catalogue or organisation changed since it was read: read it again.
+                for record_id in reads:
+                    self._references.pop(record_id, None)
+        raise ConcurrentWrite(f"{command}: the records it depends on kept changing; retry")
+
+    def _save(
+        self,
+        command: str,
+        changes: _Changes,
+        record: IdempotencyRecord | None,
+        reads: ReadSet,
+    ) -> Outcome:
+        """Save a decided command's records in one transaction, with its idempotency record and
+        the check that the reference records it read are still current."""
         records = tuple(
             (str(aggregate.id), aggregate.version)
             for aggregate in changes.aggregates
@@ -223,8 +239,10 @@ class AssessmentLedger(Application[UUID]):
                 record.actor_id, record.key, record.fingerprint, record.command, outcome
             )
         try:
-            recordings = self.save(*changes.aggregates, idempotency=record)
+            recordings = self.save(*changes.aggregates, idempotency=record, read_set=reads)
         except IntegrityError as error:
+            if is_stale_read(error):
+                raise
             if record is not None and self.ledger_recorder.idempotency_record(
                 record.actor_id, record.key
             ):
@@ -243,7 +261,27 @@ class AssessmentLedger(Application[UUID]):
             raise ConcurrentWrite(
                 f"{command}: another writer changed one of its records first; reload and retry"
             ) from error
+        for aggregate in changes.aggregates:
+            self._references.pop(aggregate.id, None)
         return Outcome(recordings[-1].notification.id, records, changes.number)
+
+    def _decide_in_batch(self, decide: Callable[[date], _Changes], now: datetime) -> Outcome:
+        """Decide a command against the batch's records and keep its events for the batch."""
+        batch = self._current_batch()
+        assert batch is not None
+        try:
+            with command_time(now):
+                changes = decide(local_date(now))
+        except Exception:
+            batch.failed = True
+            raise
+        for aggregate in changes.aggregates:
+            batch.records.setdefault(aggregate.id, aggregate)
+            batch.events.extend(aggregate.collect_events())
+        if changes.new_incident is not None:
+            batch.new_incidents.append(changes.new_incident)
+        records = tuple((str(aggregate.id), aggregate.version) for aggregate in changes.aggregates)
+        return Outcome(0, records, changes.number)
 
     @contextmanager
     def batch(self) -> Iterator[Batch]:
@@ -326,17 +364,39 @@ class AssessmentLedger(Application[UUID]):
             self._get(AssessmentRound.create_id(period_key), f"round {period_key}"),
         )
 
+    def _reference(self, record_id: UUID) -> Any:
+        """A record read only to check a rule: the catalogue or the organisation.
+
+        Inside a command it comes from memory without a query, and the version read joins the
+        command's read set, which the store checks under its write lock (a changed record makes
+        the command decide again). Elsewhere it is the cached record, brought up to date.
+        Either way it is shared: read it, do not change it.
+        """
+        reads: ReadSet | None = getattr(self._command_reads, "current", None)
+        if reads is None or self._current_batch() is not None:
+            return self._load(record_id, for_update=False)
+        pinned = self._references.get(record_id)
+        if pinned is None:
+            try:
+                pinned = self.repository.get(record_id)  # a private copy, never changed
+            except AggregateNotFoundError:
+                reads[record_id] = 0
+                raise
+            self._references[record_id] = pinned
+        reads[record_id] = pinned.version
+        return pinned
+
     def organisation(self) -> Organisation | None:
         """The organisation's record (shared: read it, do not change it), or None if empty."""
         try:
-            return cast(Organisation, self._load(Organisation.create_id(), for_update=False))
+            return cast(Organisation, self._reference(Organisation.create_id()))
         except AggregateNotFoundError:
             return None
 
     def catalogue(self) -> Catalogue:
         """The deduction catalogue (shared: read it, do not change it)."""
         try:
-            return cast(Catalogue, self._load(Catalogue.create_id(), for_update=False))
+            return cast(Catalogue, self._reference(Catalogue.create_id()))
         except AggregateNotFoundError:
             raise RecordNotFound("the catalogue is not recorded") from None
 

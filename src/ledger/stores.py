@@ -60,6 +60,28 @@ class LoggedEvent:
     recorded_at: datetime
 
 
+class StaleRead(IntegrityError):
+    """Raised when a record a command read from memory (its `read_set`: the catalogue, the
+    organisation) changed before the command's events were written; nothing was written."""
+
+
+READS_ARE_CURRENT = "records_read_are_current"
+"""The PostgreSQL constraint whose violation means a stale read."""
+
+
+def is_stale_read(error: BaseException) -> bool:
+    """Whether a failed insert was refused because of a stale read (on any store)."""
+    if isinstance(error, StaleRead):
+        return True
+    diagnostics = getattr(error.__cause__, "diag", None)
+    constraint = getattr(diagnostics, "constraint_name", None) or ""
+    return constraint.endswith(READS_ARE_CURRENT)
+
+
+ReadSet = dict[UUID, int]
+"""Stream id -> the version a command read (0: it read that the stream did not exist)."""
+
+
 class LedgerRecorder(Protocol):
     """What the application reads beyond the library's recorder interface."""
 
@@ -161,6 +183,16 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                     schema=schema,
                     table=self.recorded_table,
                 ),
+                # Never holds a row: a command's insert of one fails its CHECK when a record the
+                # command read from memory has changed, which aborts the whole transaction.
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} (record_id uuid, "
+                    "CONSTRAINT {constraint} CHECK (false))"
+                ).format(
+                    schema=schema,
+                    table=Identifier(f"{prefix}_stale_reads"),
+                    constraint=Identifier(f"{prefix}_{READS_ARE_CURRENT}"),
+                ),
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
                     "actor_id text NOT NULL, "
@@ -184,6 +216,12 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             "COALESCE(MAX(recorded_at), '-infinity'::timestamptz)) AS now "
             "FROM {schema}.{table}) AS stamp"
         ).format(schema=schema, table=self.recorded_table)
+        self.sql_check_reads = SQL(
+            "INSERT INTO {schema}.{stale} (record_id) "
+            "SELECT e.originator_id FROM {schema}.{events} e "
+            "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
+            "ON e.originator_id = r.id AND e.originator_version > r.version LIMIT 1"
+        ).format(schema=schema, stale=Identifier(f"{prefix}_stale_reads"), events=events)
         self.sql_abort_transaction = SQL(
             "DO $$ BEGIN RAISE EXCEPTION 'ledger: the recorder failed inside the insert "
             "transaction; nothing was recorded'; END $$"
@@ -206,6 +244,24 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             "r.recorded_at FROM {schema}.{events} e "
             "JOIN {schema}.{recorded} r USING (notification_id) "
         ).format(schema=schema, events=events, recorded=self.recorded_table)
+
+    def _insert_stored_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        read_set: ReadSet | None = kwargs.get("read_set")
+        if read_set:
+            # After the library's LOCK TABLE: no writer can change a record between this check
+            # and the COMMIT. Queued on a second cursor (the first one's result is the INSERT's
+            # notification ids) and answered by the library's own sync: no extra round trip. It
+            # fails in the server, so the transaction aborts (see _fetch_ids_after_insert_events).
+            with curs.connection.cursor() as check:
+                check.execute(
+                    self.sql_check_reads, (list(read_set), list(read_set.values())), prepare=True
+                )
 
     def _fetch_ids_after_insert_events(
         self,
@@ -371,6 +427,23 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         if not notification_ids:
             return notification_ids
+        read_set: ReadSet | None = kwargs.get("read_set")
+        if read_set:
+            # After the INSERT this transaction holds the write lock: the check stays true until
+            # the COMMIT, and raising here rolls the events back.
+            changed = " OR ".join(
+                ["(originator_id = ? AND originator_version > ?)"] * len(read_set)
+            )
+            c.execute(
+                f"SELECT count(*) AS changed FROM stored_events WHERE {changed}",
+                [
+                    value
+                    for record_id, version in read_set.items()
+                    for value in (record_id.hex, version)
+                ],
+            )
+            if c.fetchone()["changed"]:
+                raise StaleRead("a record the command read has changed since")
         # After the events INSERT the transaction holds the write lock, so the last stamp read
         # here is the log's last; the fixed-width text compares in time order.
         c.execute(
@@ -500,6 +573,10 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
         with self._database_lock:
             if record is not None and (record.actor_id, record.key) in self._idempotency:
                 raise IntegrityError(f"idempotency key {record.key!r} already recorded")
+            read_set: ReadSet | None = kwargs.get("read_set")
+            for record_id, version in (read_set or {}).items():
+                if max(self._stored_events_index.get(str(record_id), {}), default=0) > version:
+                    raise StaleRead("a record the command read has changed since")
             notification_ids = super()._insert_events(stored_events, **kwargs)
             if not notification_ids:
                 return notification_ids
