@@ -9,6 +9,7 @@ extends the same hooks with Merkle leaves.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
@@ -26,6 +27,8 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
     SQLiteCursor,
     SQLiteDatastore,
     SQLiteFactory,
@@ -548,10 +551,45 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             ]
 
 
+SQLITE_STATEMENT_CACHE = 128
+
+
+class LedgerSQLiteConnectionPool(SQLiteConnectionPool):
+    """The library's SQLite pool, with a statement cache that holds every statement of an insert
+    transaction (the library asks for `cached_statements=True`, a cache of one statement, so each
+    of our statements beside the events' INSERT would be compiled again in every transaction)."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        try:
+            connection = sqlite3.connect(
+                database=self.db_name,
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,  # autocommit: the library issues BEGIN itself
+                cached_statements=SQLITE_STATEMENT_CACHE,
+                timeout=self.lock_timeout or 5,
+            )
+        except (sqlite3.Error, TypeError) as error:
+            raise InterfaceError(error) from error
+        if not self.is_sqlite_memory_mode and not self.is_journal_mode_wal:
+            connection.execute("PRAGMA journal_mode=WAL")
+            self.is_journal_mode_wal = True
+        connection.row_factory = sqlite3.Row
+        return SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
+
+
 class LedgerSQLiteFactory(SQLiteFactory):
     """Selects our SQLite recorder: `PERSISTENCE_MODULE=ledger.stores:LedgerSQLiteFactory`."""
 
     application_recorder_class = LedgerSQLiteApplicationRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        library_pool = self.datastore.pool
+        self.datastore.pool = LedgerSQLiteConnectionPool(
+            db_name=library_pool.db_name, lock_timeout=library_pool.lock_timeout
+        )
+        library_pool.close()
 
 
 # Memory
