@@ -34,7 +34,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 from ledger.errors import IdempotencyKeyInFlight
 
@@ -158,6 +158,12 @@ def _sqlite_keys(datastore: SQLiteDatastore) -> _ProcessLocalKeys:
 # PostgreSQL
 
 
+def _rendered(statement: Any) -> Any:
+    """A composed statement as the bytes it stands for (identifiers quoted without a server)."""
+    assert isinstance(statement, Composable)
+    return statement.as_string(None).encode()
+
+
 class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
     """PostgreSQL recorder that stamps `recorded_at` and keeps idempotency records in the
     events' transaction."""
@@ -209,16 +215,24 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                 ).format(schema=schema, table=self.idempotency_table),
             ]
         )
-        # clock_timestamp(), not now(): now() is the transaction's start, taken before the table
-        # lock, so a transaction that waited for the lock would stamp an earlier time than the
-        # one it waited for. GREATEST keeps the log's times from going back if the clock does.
-        self.sql_stamp_recorded_at = SQL(
-            "INSERT INTO {schema}.{table} (notification_id, recorded_at) "
-            "SELECT position, stamp.now FROM unnest(%s::bigint[]) AS position, "
-            "(SELECT GREATEST(clock_timestamp(), "
-            "COALESCE(MAX(recorded_at), '-infinity'::timestamptz)) AS now "
-            "FROM {schema}.{table}) AS stamp"
-        ).format(schema=schema, table=self.recorded_table)
+        # The events' INSERT itself stamps them: one statement, so no event is ever stored
+        # without its recorded_at. clock_timestamp(), not now(): now() is the transaction's
+        # start, taken before the table lock, so a transaction that waited for the lock would
+        # stamp an earlier time than the one it waited for. GREATEST keeps the log's times from
+        # going back if the clock does. The outer statement is an INSERT … RETURNING the events'
+        # notification ids in order, as the library expects of its own statement.
+        self.insert_events_statement = (
+            SQL("WITH inserted AS (")
+            + self.insert_events_statement
+            + SQL(
+                ") INSERT INTO {schema}.{table} (notification_id, recorded_at) "
+                "SELECT inserted.notification_id, stamp.now FROM inserted, "
+                "(SELECT GREATEST(clock_timestamp(), "
+                "COALESCE(MAX(recorded_at), '-infinity'::timestamptz)) AS now "
+                "FROM {schema}.{table}) AS stamp "
+                "ORDER BY inserted.notification_id RETURNING notification_id"
+            ).format(schema=schema, table=self.recorded_table)
+        )
         self.sql_check_reads = SQL(
             "INSERT INTO {schema}.{stale} (record_id) "
             "SELECT e.originator_id FROM {schema}.{events} e "
@@ -247,6 +261,13 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             "r.recorded_at FROM {schema}.{events} e "
             "JOIN {schema}.{recorded} r USING (notification_id) "
         ).format(schema=schema, events=events, recorded=self.recorded_table)
+
+        # psycopg renders a composed statement to bytes on every execution; the statements of
+        # the insert transaction are rendered once here instead.
+        self.insert_events_statement = _rendered(self.insert_events_statement)
+        self.lock_table_statements = [_rendered(s) for s in self.lock_table_statements]
+        self.sql_check_reads = _rendered(self.sql_check_reads)
+        self.sql_insert_idempotency = _rendered(self.sql_insert_idempotency)
 
     def _insert_stored_events(
         self,
@@ -286,10 +307,9 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
     def _write_beside_events(
         self, curs: Any, notification_ids: list[int], options: dict[str, Any]
     ) -> None:
-        """Queue the recorded-at stamps and the idempotency record in the events' transaction."""
-        # Queued in the library's pipeline, so they travel with the COMMIT: no extra round trip.
+        """Queue the idempotency record in the events' transaction."""
+        # Queued in the library's pipeline, so it travels with the COMMIT: no extra round trip.
         # prepare=True from the first use (psycopg's phantom prepared statements, see the notes).
-        curs.execute(self.sql_stamp_recorded_at, (notification_ids,), prepare=True)
         record: IdempotencyRecord | None = options.get("idempotency")
         if record is not None:
             curs.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from enum import Enum
+from functools import lru_cache
 from typing import Self, TypeVar
 from uuid import UUID, uuid5
 
@@ -18,6 +19,7 @@ LEDGER_NAMESPACE = UUID("6f1c7a52-2b5e-4c35-9a8e-0b7d5d1e2c40")
 """Fixed forever: ids derive from it, so equal commands give equal ids on every store."""
 
 
+@lru_cache(maxsize=65_536)
 def stream_id(kind: str, natural_key: str) -> UUID:
     """A record's stream id, from its kind and natural key (staff number, unit code…)."""
     return uuid5(LEDGER_NAMESPACE, f"{kind}/{natural_key}")
