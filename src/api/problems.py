@@ -22,7 +22,6 @@ from ledger.errors import (
     RecordNotFound,
     RoleRequired,
     RuleViolation,
-    StaleVersion,
 )
 
 logger = logging.getLogger(__name__)
@@ -107,7 +106,6 @@ _DESCRIPTIONS = {
     403: "缺少角色 / the actor lacked the role or scope",
     404: "记录不存在 / no such record",
     409: "写入冲突 / another writer came first, or the idempotency key is in use",
-    412: "版本已过期 / the expected version is not the current one",
     422: "请求被拒绝 / the request is invalid or breaks a rule",
     500: "内部错误 / an unexpected error (logged)",
     503: "存储不可用 / the event store does not answer",
@@ -152,7 +150,6 @@ _LEDGER_ERRORS: dict[type[LedgerError], tuple[int, str, str]] = {
     RuleViolation: (422, "/problems/rule-violation", "Rule violated"),
     RecordNotFound: (404, "/problems/not-found", "Record not found"),
     ConcurrentWrite: (409, "/problems/concurrent-write", "Concurrent write"),
-    StaleVersion: (412, "/problems/stale-version", "Stale version"),
     IdempotencyKeyReused: (422, "/problems/idempotency-key-reused", "Idempotency key reused"),
     IdempotencyKeyInFlight: (409, "/problems/idempotency-key-in-flight", "Request in flight"),
     LedgerError: (422, "/problems/refused", "Refused"),

@@ -5,7 +5,6 @@ LedgerError
 │   └── RoleRequired       the actor lacked the role or scope on the command's date (403)
 ├── RecordNotFound         the command names a record that does not exist (404)
 ├── ConcurrentWrite        another writer changed the record first (409)
-├── StaleVersion           the caller's expected version is not the current one (412)
 ├── IdempotencyKeyReused   the key was used before with a different request (422)
 └── IdempotencyKeyInFlight the key is held by a request still running (409)
 """
@@ -54,12 +53,6 @@ class ConcurrentWrite(LedgerError):
     """Raised when another writer appended to one of the command's records first."""
 
     rule = "CONCURRENT_WRITE"
-
-
-class StaleVersion(LedgerError):
-    """Raised when the caller expected another version of the record than the current one."""
-
-    rule = "STALE_VERSION"
 
 
 class IdempotencyKeyReused(LedgerError):

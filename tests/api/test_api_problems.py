@@ -18,7 +18,6 @@ from ledger.errors import (
     RecordNotFound,
     RoleRequired,
     RuleViolation,
-    StaleVersion,
 )
 
 
@@ -85,7 +84,6 @@ def test_given_a_malformed_json_body_when_posting_then_400_problem(
     [
         (RecordNotFound("staff member S9 is not registered"), 404, "/problems/not-found"),
         (ConcurrentWrite("another writer came first"), 409, "/problems/concurrent-write"),
-        (StaleVersion("expected version 3, found 4"), 412, "/problems/stale-version"),
         (IdempotencyKeyReused("key k1 used before"), 422, "/problems/idempotency-key-reused"),
         (IdempotencyKeyInFlight("key k1 running"), 409, "/problems/idempotency-key-in-flight"),
         (LedgerError("refused"), 422, "/problems/refused"),

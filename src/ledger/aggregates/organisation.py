@@ -59,14 +59,6 @@ class Organisation(LedgerAggregate):
         """Whether the person held the role (with that scope) on the day."""
         return any(t.covers(on) for t in self.holdings.get((person_id, role, scope), []))
 
-    def scopes_held(self, person_id: str, role: Role, on: date) -> set[str]:
-        """The scopes in which the person held the role on the day."""
-        return {
-            scope
-            for (person, held_role, scope), tenures in self.holdings.items()
-            if person == person_id and held_role is role and any(t.covers(on) for t in tenures)
-        }
-
     def _open_holding(self, person_id: str, role: Role, scope: str, start: date) -> None:
         self.holdings.setdefault((person_id, role, scope), []).append(Tenure(start))
 
