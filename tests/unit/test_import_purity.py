@@ -27,8 +27,8 @@ print(json.dumps({"file": getattr(module, "__file__", None), "loaded": loaded}))
 """
 
 
-def modules_loaded_by_importing(name: str) -> tuple[str | None, set[str]]:
-    """Import a module in a fresh interpreter; return its file and the top-level names of every
+def full_names_loaded_by_importing(name: str) -> tuple[str | None, list[str]]:
+    """Import a module in a fresh interpreter; return its file and the full names of every
     module the import added to sys.modules.
 
     The interpreter runs without `site` (-S), so no .pth hook preloads a third-party module
@@ -42,7 +42,14 @@ def modules_loaded_by_importing(name: str) -> tuple[str | None, set[str]]:
         env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
     )
     report = json.loads(completed.stdout)
-    return report["file"], {loaded.split(".")[0] for loaded in report["loaded"]}
+    return report["file"], report["loaded"]
+
+
+def modules_loaded_by_importing(name: str) -> tuple[str | None, set[str]]:
+    """Import a module in a fresh interpreter; return its file and the top-level names of every
+    module the import added to sys.modules."""
+    file, loaded = full_names_loaded_by_importing(name)
+    return file, {module.split(".")[0] for module in loaded}
 
 
 def foreign(loaded: set[str]) -> list[str]:
@@ -91,3 +98,54 @@ def test_policy_modules_import_only_the_standard_library_cryptography_and_rfc878
     for name in names:
         _, loaded = modules_loaded_by_importing(name)
         assert foreign(loaded) == [], name
+
+
+POLICY_MODULES = [
+    "ledger.policy.facts",
+    "ledger.policy.figures",
+    "ledger.policy.parameters",
+    "ledger.policy.rules",
+]
+"""The policy's modules by name, so that one dropped from the package is noticed too."""
+
+VERIFIER_SHARES = {"ledger", "ledger.values"}
+"""Of our own modules, the policy may use only these besides itself: the standalone verifier
+ships them with `ledger.policy` and nothing else of the ledger."""
+
+
+@pytest.mark.parametrize("module", ["ledger.policy", *POLICY_MODULES])
+def test_the_policy_imports_only_the_standard_library_and_ledger_values(module: str) -> None:
+    """Given a fresh interpreter, when the policy (or one of its modules) is imported, then it
+    pulls in nothing outside the standard library, and of our own modules only `ledger`,
+    `ledger.values` and `ledger.policy` itself."""
+    _, loaded = full_names_loaded_by_importing(module)
+
+    outside = foreign({name.split(".")[0] for name in loaded})
+    ours = sorted(
+        name
+        for name in loaded
+        if name.split(".")[0] in OUR_PACKAGES
+        and name not in VERIFIER_SHARES
+        and name != "ledger.policy"
+        and not name.startswith("ledger.policy.")
+    )
+    assert outside == []
+    assert ours == []
+    assert not {name.split(".")[0] for name in loaded} & ALLOWED_THIRD_PARTY
+
+
+def test_the_policy_package_imports_every_policy_module() -> None:
+    """Given a fresh interpreter, when `ledger.policy` is imported, then every one of its
+    modules is loaded with it (so the package-level purity check covers them all), and the list
+    above names every module of the package."""
+    from importlib import resources
+
+    _, loaded = full_names_loaded_by_importing("ledger.policy")
+    on_disk = sorted(
+        f"ledger.policy.{entry.name.removesuffix('.py')}"
+        for entry in resources.files("ledger.policy").iterdir()
+        if entry.name.endswith(".py") and entry.name != "__init__.py"
+    )
+
+    assert on_disk == POLICY_MODULES
+    assert set(POLICY_MODULES) <= set(loaded)

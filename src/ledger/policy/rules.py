@@ -1,0 +1,749 @@
+"""The rules of the Measures (SPEC 4.2–4.4) as functions of a folded `LedgerState`.
+
+Each figure is computed for one subject and period under the policy version in force on the
+last day of the period (SPEC 4.8), and carries its trace. Conventions throughout:
+
+- A deduction counts in the period of its incident date (R-20); each period kind sums on its
+  own, nothing carries over. Revoked entries do not count; amended ones count at their latest
+  value. Points are Decimal, never float.
+- Every threshold is reached at >= N (D-01).
+- Totals are gross sums of deduction points. The Measures know no bonus points (加分); if they
+  are ever added they must never offset deductions for any threshold here (D-07), so no event
+  can lower a total except the revocation or amendment of the deduction itself.
+- A trace lists what was counted and what was left out; "other period" lists the subject's
+  entries of the same calendar year outside the period (older years are not listed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.policy.facts import (
+    Entry,
+    EventRef,
+    LedgerState,
+    StaffRecord,
+    UnitRecord,
+    VetoEntry,
+)
+from ledger.policy.figures import (
+    AnnualBonus,
+    AnnualExcellentWindow,
+    Bonus,
+    BonusStatus,
+    Counted,
+    CriticismNotice,
+    DeductionTotal,
+    ExcellentGrade,
+    ExcellentIndividual,
+    ExcellentWindow,
+    Figure,
+    HeadLiability,
+    HomeUnitRecommendation,
+    LeftOut,
+    Member,
+    OwedAs,
+    Reason,
+    Trace,
+)
+from ledger.policy.parameters import CriticismNoticeOn, PolicyParameters, VetoBarsQuarters
+from ledger.values import Period, PeriodKind, UnitKind, format_points
+
+# Periods
+
+
+def period_of(kind: PeriodKind, day: date) -> Period:
+    """The month, quarter, half-year or year that contains the day."""
+    if kind is PeriodKind.MONTH:
+        return Period(kind, f"{day.year:04d}-{day.month:02d}")
+    if kind is PeriodKind.QUARTER:
+        return Period(kind, f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}")
+    if kind is PeriodKind.HALF_YEAR:
+        return Period(kind, f"{day.year:04d}-H{1 if day.month <= 6 else 2}")
+    return Period(kind, f"{day.year:04d}")
+
+
+def periods_of_year(year: int, kind: PeriodKind) -> tuple[Period, ...]:
+    """The periods of a kind in a calendar year, in order."""
+    if kind is PeriodKind.MONTH:
+        return tuple(Period(kind, f"{year:04d}-{m:02d}") for m in range(1, 13))
+    if kind is PeriodKind.QUARTER:
+        return tuple(Period(kind, f"{year:04d}-Q{q}") for q in range(1, 5))
+    if kind is PeriodKind.HALF_YEAR:
+        return tuple(Period(kind, f"{year:04d}-H{h}") for h in (1, 2))
+    return (Period(kind, f"{year:04d}"),)
+
+
+def _year(period: Period) -> int:
+    return int(period.key[:4])
+
+
+def _require(period: Period, *kinds: PeriodKind) -> None:
+    if period.kind not in kinds:
+        allowed = " or ".join(kind.value for kind in kinds)
+        raise ValueError(f"period {period.key} is a {period.kind.value}, not a {allowed}")
+
+
+def _staff(state: LedgerState, staff_number: str) -> StaffRecord:
+    try:
+        return state.staff[staff_number]
+    except KeyError:
+        raise ValueError(f"no staff member {staff_number} in the facts") from None
+
+
+def _window(state: LedgerState, unit_code: str) -> UnitRecord:
+    try:
+        unit = state.units[unit_code]
+    except KeyError:
+        raise ValueError(f"no unit {unit_code} in the facts") from None
+    if unit.kind is not UnitKind.WINDOW:
+        # R-23–R-25 apply to kind = window only (SPEC 5).
+        raise ValueError(f"{unit_code} is an office; excellent-window rules apply to windows")
+    return unit
+
+
+# Traces of entries
+
+
+@dataclass(frozen=True)
+class _Tally:
+    total: Decimal
+    counted: tuple[Entry, ...]
+    """The entries counted, in (incident date, log position) order."""
+    trace: Trace
+
+
+def _what(entry: Entry) -> str:
+    return "deduction" if entry.on == "staff" else "window_deduction"
+
+
+def _counted(entry: Entry) -> Counted:
+    return Counted(
+        entry.ref,
+        _what(entry),
+        entry.subject,
+        entry.occurred_on,
+        entry.points,
+        tuple(a.ref for a in entry.amendments),
+    )
+
+
+def _left_out(entry: Entry, reason: Reason, detail: str, by: EventRef | None = None) -> LeftOut:
+    return LeftOut(
+        entry.ref, _what(entry), entry.subject, entry.occurred_on, entry.points, reason, detail, by
+    )
+
+
+def _superseded(entry: Entry) -> list[LeftOut]:
+    """The values an amended entry no longer has: each set by one event, replaced by the next."""
+    values: list[tuple[EventRef, Decimal]] = [(entry.ref, entry.recorded_points)]
+    values += [(a.ref, a.points) for a in entry.amendments if a.points is not None]
+    return [
+        LeftOut(
+            set_by,
+            _what(entry),
+            entry.subject,
+            entry.occurred_on,
+            points,
+            Reason.AMENDED,
+            f"{format_points(points)} points replaced by {format_points(new_points)} "
+            f"on {amendment.effective_on}",
+            amendment.ref,
+        )
+        for (set_by, points), (_, new_points), amendment in zip(
+            values, values[1:], entry.amendments, strict=False
+        )
+    ]
+
+
+def _revoked(entry: Entry) -> LeftOut:
+    revocation = entry.revocation
+    assert revocation is not None
+    decision = f" (decision {revocation.decision_ref})" if revocation.decision_ref else ""
+    return _left_out(
+        entry, Reason.REVOKED, f"revoked on {revocation.effective_on}{decision}", revocation.ref
+    )
+
+
+def _tally(entries: Iterable[Entry], period: Period, *, left_out: Iterable[LeftOut] = ()) -> _Tally:
+    """Sum the entries whose incident date falls in the period (R-20), revocations and
+    amendments applied; list the rest of the same year as left out."""
+    year = _year(period)
+    counted: list[Entry] = []
+    left = list(left_out)
+    for entry in entries:
+        if entry.occurred_on.year != year:
+            continue
+        if not period.contains(entry.occurred_on):
+            home = period_of(period.kind, entry.occurred_on).key
+            left.append(_left_out(entry, Reason.OTHER_PERIOD, f"incident in {home}"))
+        elif entry.revoked:
+            left.append(_revoked(entry))
+        else:
+            counted.append(entry)
+            left += _superseded(entry)
+    counted.sort(key=lambda e: (e.occurred_on, e.position))
+    total = sum((e.points for e in counted), Decimal(0))
+    return _Tally(total, tuple(counted), Trace.of(map(_counted, counted), left))
+
+
+def _staff_tally(staff: StaffRecord, period: Period) -> _Tally:
+    return _tally(staff.deductions.values(), period)
+
+
+# Vetoes
+
+
+def _veto_counted(veto: VetoEntry) -> Counted:
+    return Counted(veto.ref, "veto", veto.staff_number, veto.occurred_on, None)
+
+
+def _veto_left_out(veto: VetoEntry, reason: Reason, detail: str) -> LeftOut:
+    by = veto.revocation.ref if veto.revocation else None
+    return LeftOut(veto.ref, "veto", veto.staff_number, veto.occurred_on, None, reason, detail, by)
+
+
+def _vetoes(
+    staff: StaffRecord, year: int, *, up_to: Period | None = None
+) -> tuple[list[VetoEntry], list[LeftOut]]:
+    """The non-revoked veto cases of the incident's year (D-13), in (incident date, position)
+    order; with `up_to`, only those whose incident is on or before its last day (D-14)."""
+    barring: list[VetoEntry] = []
+    left: list[LeftOut] = []
+    for veto in staff.vetoes.values():
+        if veto.occurred_on.year != year:
+            continue
+        if veto.revocation is not None:
+            decision = veto.revocation.decision_ref
+            detail = f"revoked on {veto.revocation.effective_on}" + (
+                f" (decision {decision})" if decision else ""
+            )
+            left.append(_veto_left_out(veto, Reason.REVOKED, detail))
+        elif up_to is not None and veto.occurred_on > up_to.last_day:
+            quarter = period_of(PeriodKind.QUARTER, veto.occurred_on).key
+            left.append(
+                _veto_left_out(veto, Reason.OTHER_PERIOD, f"incident in {quarter}, later (D-14)")
+            )
+        else:
+            barring.append(veto)
+    barring.sort(key=lambda v: (v.occurred_on, v.position))
+    return barring, left
+
+
+# Staff figures (SPEC 4.2, 4.3, 4.4)
+
+
+def deduction_total(state: LedgerState, staff_number: str, period: Period) -> DeductionTotal:
+    """R-20: the staff member's deductions dated in a month, quarter, half-year or year."""
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(period.last_day)
+    tally = _staff_tally(staff, period)
+    return DeductionTotal(
+        subject=staff_number,
+        period=period,
+        rule="R-20",
+        threshold=None,
+        policy_version=policy.version,
+        trace=tally.trace,
+        total=tally.total,
+    )
+
+
+def _bonus_thresholds(policy: PolicyParameters, period: Period) -> tuple[Decimal, Decimal]:
+    if period.kind is PeriodKind.MONTH:
+        return policy.month_bonus_halved_at, policy.month_bonus_cancelled_at
+    return policy.half_year_bonus_halved_at, policy.half_year_bonus_cancelled_at
+
+
+def bonus(state: LedgerState, staff_number: str, period: Period) -> Bonus:
+    """R-26/R-27 (month: halved at >= 3, cancelled at >= 5) and R-28/R-29 (half-year: halved at
+    >= 10, cancelled at >= 15)."""
+    _require(period, PeriodKind.MONTH, PeriodKind.HALF_YEAR)
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(period.last_day)
+    halved_at, cancelled_at = _bonus_thresholds(policy, period)
+    halving_rule, cancelling_rule = (
+        ("R-26", "R-27") if period.kind is PeriodKind.MONTH else ("R-28", "R-29")
+    )
+    tally = _staff_tally(staff, period)
+    if tally.total >= cancelled_at:
+        status, rule, threshold = BonusStatus.CANCELLED, cancelling_rule, cancelled_at
+    elif tally.total >= halved_at:
+        status, rule, threshold = BonusStatus.HALVED, halving_rule, halved_at
+    else:
+        status, rule, threshold = BonusStatus.FULL, halving_rule, halved_at
+    return Bonus(
+        subject=staff_number,
+        period=period,
+        rule=rule,
+        threshold=threshold,
+        policy_version=policy.version,
+        trace=tally.trace,
+        total=tally.total,
+        status=status,
+    )
+
+
+def criticism_notice(
+    state: LedgerState, staff_number: str, month: Period
+) -> CriticismNotice | None:
+    """R-31: the staff member's entry in the month's public criticism notice, if named: on every
+    halved or cancelled monthly bonus (D-09), or only a cancelled one under A-09's reading."""
+    _require(month, PeriodKind.MONTH)
+    monthly = bonus(state, staff_number, month)
+    policy = state.policy.in_force(month.last_day)
+    if policy.criticism_notice_on is CriticismNoticeOn.CANCELLED:
+        named, threshold = monthly.status is BonusStatus.CANCELLED, policy.month_bonus_cancelled_at
+    else:
+        named, threshold = monthly.status is not BonusStatus.FULL, policy.month_bonus_halved_at
+    if not named:
+        return None
+    return CriticismNotice(
+        subject=staff_number,
+        period=month,
+        rule="R-31",
+        threshold=threshold,
+        policy_version=policy.version,
+        trace=monthly.trace,
+        total=monthly.total,
+        status=monthly.status,
+    )
+
+
+def criticism_notices(state: LedgerState, month: Period) -> tuple[CriticismNotice, ...]:
+    """R-31: everyone named in the month's criticism notice, by staff number."""
+    named = (
+        criticism_notice(state, number, month)
+        for number in sorted(state.staff)
+        if state.staff[number].registered_on <= month.last_day
+    )
+    return tuple(notice for notice in named if notice is not None)
+
+
+def _debtor(
+    state: LedgerState, staff: StaffRecord, day: date
+) -> tuple[str | None, str | None, OwedAs]:
+    """Who owes the liability for a person's crossing on a day: the head of the unit the person
+    belonged to that day, or the unit's leader in charge when the person is that head (R-30)."""
+    unit_code = staff.unit_on(day)
+    unit = state.units.get(unit_code) if unit_code else None
+    if unit is None:
+        return unit_code, None, OwedAs.VACANT
+    head = unit.head_on(day)
+    if head is None:
+        return unit_code, None, OwedAs.VACANT
+    if head.person_id != staff.staff_number:
+        return unit_code, head.person_id, OwedAs.HEAD
+    leader = unit.leader_in_charge_on(day)
+    if leader is None:
+        return unit_code, None, OwedAs.VACANT
+    return unit_code, leader.person_id, OwedAs.LEADER_IN_CHARGE
+
+
+def _crossing(counted: tuple[Entry, ...], threshold: Decimal) -> Entry:
+    """The entry at which the running total, in (incident date, log position) order, first
+    reaches the threshold (the last one if it never does: a cancelling threshold set below the
+    halving one)."""
+    running = Decimal(0)
+    for entry in counted:
+        running += entry.points
+        if running >= threshold:
+            return entry
+    return counted[-1]
+
+
+def head_liability(state: LedgerState, staff_number: str, period: Period) -> HeadLiability | None:
+    """The head-liability item of a staff member's bonus stream for the period, if the bonus is
+    cut (D-08): the monthly or half-year bonus halved or cancelled (R-30), or the annual bonus
+    withheld by a veto case (R-34).
+
+    The debtor is fixed by the crossing event: for R-30 the first non-revoked deduction, in
+    (incident date, log position) order with amendments applied, at which the running total
+    reaches the halving threshold; for R-34 the first non-revoked veto case of the year."""
+    _require(period, PeriodKind.MONTH, PeriodKind.HALF_YEAR, PeriodKind.YEAR)
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(period.last_day)
+    if period.kind is PeriodKind.YEAR:
+        vetoes, left = _vetoes(staff, _year(period))
+        if not vetoes:
+            return None
+        crossing, crossing_on = vetoes[0].ref, vetoes[0].occurred_on
+        rule, threshold, status = "R-34", None, BonusStatus.WITHHELD
+        trace = Trace.of(map(_veto_counted, vetoes), left)
+    else:
+        cut = bonus(state, staff_number, period)
+        if cut.status is BonusStatus.FULL:
+            return None
+        threshold, _ = _bonus_thresholds(policy, period)
+        tally = _staff_tally(staff, period)
+        crossing_entry = _crossing(tally.counted, threshold)
+        crossing, crossing_on = crossing_entry.ref, crossing_entry.occurred_on
+        rule, status, trace = "R-30", cut.status, tally.trace
+    unit_code, owed_by, owed_as = _debtor(state, staff, crossing_on)
+    return HeadLiability(
+        subject=staff_number,
+        period=period,
+        rule=rule,
+        threshold=threshold,
+        policy_version=policy.version,
+        trace=trace,
+        stream=period.kind.value,
+        status=status,
+        crossing=crossing,
+        crossing_on=crossing_on,
+        unit_code=unit_code,
+        owed_by=owed_by,
+        owed_as=owed_as,
+    )
+
+
+def excellent_individual(
+    state: LedgerState, staff_number: str, quarter: Period
+) -> ExcellentIndividual:
+    """Quarterly excellent individual: barred at >= 3 points in the quarter (R-21), and by a
+    non-revoked veto case whose incident is in this quarter or an earlier one of the same year
+    (R-35, D-14); a later veto leaves this quarter alone."""
+    _require(quarter, PeriodKind.QUARTER)
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(quarter.last_day)
+    threshold = policy.quarterly_excellent_individual_threshold
+    tally = _staff_tally(staff, quarter)
+    up_to = None if policy.veto_bars_quarters is VetoBarsQuarters.WHOLE_YEAR else quarter
+    vetoes, veto_left = _vetoes(staff, _year(quarter), up_to=up_to)
+    barred_by = (("R-21",) if tally.total >= threshold else ()) + (("R-35",) if vetoes else ())
+    return ExcellentIndividual(
+        subject=staff_number,
+        period=quarter,
+        rule=barred_by[0] if barred_by else "R-21",
+        threshold=threshold,
+        policy_version=policy.version,
+        trace=Trace.of(
+            (*tally.trace.counted, *map(_veto_counted, vetoes)),
+            (*tally.trace.left_out, *veto_left),
+        ),
+        eligible=not barred_by,
+        total=tally.total,
+        barred_by=barred_by,
+    )
+
+
+def excellent_grade(state: LedgerState, staff_number: str, year: Period) -> ExcellentGrade:
+    """Annual excellent grade: barred at >= 5 points in the year (R-22) and by a non-revoked veto
+    case whose incident is in the year (R-35, D-13)."""
+    _require(year, PeriodKind.YEAR)
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(year.last_day)
+    threshold = policy.annual_excellent_threshold
+    tally = _staff_tally(staff, year)
+    vetoes, veto_left = _vetoes(staff, _year(year))
+    barred_by = (("R-22",) if tally.total >= threshold else ()) + (("R-35",) if vetoes else ())
+    return ExcellentGrade(
+        subject=staff_number,
+        period=year,
+        rule=barred_by[0] if barred_by else "R-22",
+        threshold=threshold,
+        policy_version=policy.version,
+        trace=Trace.of(
+            (*tally.trace.counted, *map(_veto_counted, vetoes)),
+            (*tally.trace.left_out, *veto_left),
+        ),
+        eligible=not barred_by,
+        total=tally.total,
+        barred_by=barred_by,
+    )
+
+
+def annual_bonus(state: LedgerState, staff_number: str, year: Period) -> AnnualBonus:
+    """R-32: the annual bonus is withheld, and a notice circulated, when a non-revoked veto case
+    has its incident in the year, even if it was found later (D-13)."""
+    _require(year, PeriodKind.YEAR)
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(year.last_day)
+    vetoes, left = _vetoes(staff, _year(year))
+    return AnnualBonus(
+        subject=staff_number,
+        period=year,
+        rule="R-32",
+        threshold=None,
+        policy_version=policy.version,
+        trace=Trace.of(map(_veto_counted, vetoes), left),
+        status=BonusStatus.WITHHELD if vetoes else BonusStatus.FULL,
+        notice=bool(vetoes),
+    )
+
+
+def home_unit_recommendation(
+    state: LedgerState, staff_number: str, year: Period
+) -> HomeUnitRecommendation | None:
+    """R-33: the recommendation to the home unit that it withhold the assessment-linked part of
+    pay, when a veto case of the year stands (D-13); the center records it, cannot enforce it."""
+    withheld = annual_bonus(state, staff_number, year)
+    if withheld.status is not BonusStatus.WITHHELD:
+        return None
+    return HomeUnitRecommendation(
+        subject=staff_number,
+        period=year,
+        rule="R-33",
+        threshold=None,
+        policy_version=withheld.policy_version,
+        trace=withheld.trace,
+        home_unit=_staff(state, staff_number).home_unit,
+    )
+
+
+# Window figures (SPEC 4.2)
+
+
+def _members(state: LedgerState, unit_code: str, day: date) -> tuple[Member, ...]:
+    """D-04: the staff assigned to the unit on the day. A head counts only through an
+    assignment of their own: appointment as head does not make anyone a member."""
+    members = []
+    for number in sorted(state.staff):
+        membership = state.staff[number].membership_on(day)
+        if membership is not None and membership.unit_code == unit_code:
+            members.append(Member(number, membership.assigned, membership.start))
+    return tuple(members)
+
+
+def _member_entries(
+    state: LedgerState, unit_code: str, quarter: Period
+) -> tuple[list[Entry], list[LeftOut]]:
+    """D-03: staff deductions dated in the quarter whose person was a member of the unit on the
+    incident date; those of people who were members at some time in the quarter but elsewhere
+    (or nowhere) on the incident date are left out as other window / not a member."""
+    entries: list[Entry] = []
+    left: list[LeftOut] = []
+    for number in sorted(state.staff):
+        staff = state.staff[number]
+        # Whoever was a member on an incident date of the quarter was a member in the quarter.
+        if not any(
+            m.unit_code == unit_code
+            and m.start <= quarter.last_day
+            and (m.end is None or m.end > quarter.first_day)
+            for m in staff.memberships
+        ):
+            continue
+        for entry in staff.deductions.values():
+            if not quarter.contains(entry.occurred_on):
+                continue
+            unit_then = staff.unit_on(entry.occurred_on)
+            if unit_then == unit_code:
+                entries.append(entry)
+            elif unit_then is None:
+                detail = f"in no unit on {entry.occurred_on}"
+                left.append(_left_out(entry, Reason.NOT_A_MEMBER, detail))
+            else:
+                detail = f"member of {unit_then} on {entry.occurred_on}"
+                left.append(_left_out(entry, Reason.OTHER_WINDOW, detail))
+    return entries, left
+
+
+def excellent_window(state: LedgerState, unit_code: str, quarter: Period) -> ExcellentWindow:
+    """A window's quarter: the headcount n (D-04: staff assigned on the last day of the quarter,
+    at least 1), the total (D-03: members' deductions on the incident date plus the window's own
+    items, R-02), and eligibility for quarterly excellent window: for n >= 2 not eligible at
+    total >= n + 3 (R-23), for a one-person window at total >= 5 (R-24, D-05). A member's veto
+    case has no automatic effect on the window (D-12): vetoes are not read here."""
+    _require(quarter, PeriodKind.QUARTER)
+    unit = _window(state, unit_code)
+    policy = state.policy.in_force(quarter.last_day)
+    members = _members(state, unit_code, quarter.last_day)
+    headcount = max(1, len(members))
+    if headcount >= 2:
+        rule, threshold = "R-23", headcount + policy.window_threshold_above_headcount
+    else:
+        rule, threshold = "R-24", policy.one_person_window_threshold
+    member_entries, other_window = _member_entries(state, unit_code, quarter)
+    tally = _tally([*unit.deductions.values(), *member_entries], quarter, left_out=other_window)
+    return ExcellentWindow(
+        subject=unit_code,
+        period=quarter,
+        rule=rule,
+        threshold=threshold,
+        policy_version=policy.version,
+        trace=tally.trace,
+        headcount=headcount,
+        members=members,
+        total=tally.total,
+        eligible=tally.total < threshold,
+    )
+
+
+def annual_excellent_window(
+    state: LedgerState, unit_code: str, year: Period
+) -> AnnualExcellentWindow:
+    """R-25: a window disqualified under R-23/R-24 in any quarter of the year (each quarter under
+    its own policy version) may not take part in the year's excellent-window selection."""
+    _require(year, PeriodKind.YEAR)
+    quarters = [
+        excellent_window(state, unit_code, q)
+        for q in periods_of_year(_year(year), PeriodKind.QUARTER)
+    ]
+    disqualified = tuple(q.period.key for q in quarters if not q.eligible)
+    # Within the year every entry belongs to some quarter: "other period" says nothing here.
+    left = [
+        item
+        for q in quarters
+        for item in q.trace.left_out
+        if item.reason is not Reason.OTHER_PERIOD
+    ]
+    return AnnualExcellentWindow(
+        subject=unit_code,
+        period=year,
+        rule="R-25",
+        threshold=None,
+        policy_version=state.policy.in_force(year.last_day).version,
+        trace=Trace.of((c for q in quarters for c in q.trace.counted), left),
+        eligible=not disqualified,
+        disqualified_in=disqualified,
+    )
+
+
+# Everything at once
+
+
+def staff_figures(state: LedgerState, staff_number: str, year: int) -> tuple[Figure, ...]:
+    """Every figure of a staff member for a year, in key order."""
+    figures: list[Figure | None] = []
+    for kind in PeriodKind:
+        for period in periods_of_year(year, kind):
+            figures.append(deduction_total(state, staff_number, period))
+            if kind in (PeriodKind.MONTH, PeriodKind.HALF_YEAR):
+                figures.append(bonus(state, staff_number, period))
+            if kind is PeriodKind.MONTH:
+                figures.append(criticism_notice(state, staff_number, period))
+            if kind is not PeriodKind.QUARTER:
+                figures.append(head_liability(state, staff_number, period))
+            if kind is PeriodKind.QUARTER:
+                figures.append(excellent_individual(state, staff_number, period))
+            if kind is PeriodKind.YEAR:
+                figures.append(excellent_grade(state, staff_number, period))
+                figures.append(annual_bonus(state, staff_number, period))
+                figures.append(home_unit_recommendation(state, staff_number, period))
+    return tuple(sorted((f for f in figures if f is not None), key=lambda f: f.key))
+
+
+def window_figures(state: LedgerState, unit_code: str, year: int) -> tuple[Figure, ...]:
+    """Every figure of a window for a year, in key order."""
+    figures: list[Figure] = [
+        excellent_window(state, unit_code, q) for q in periods_of_year(year, PeriodKind.QUARTER)
+    ]
+    figures.append(
+        annual_excellent_window(state, unit_code, Period(PeriodKind.YEAR, f"{year:04d}"))
+    )
+    return tuple(sorted(figures, key=lambda f: f.key))
+
+
+def all_figures(state: LedgerState, year: int) -> tuple[Figure, ...]:
+    """Every figure of the year: for each staff member registered by its end and each window
+    opened by its end, in key order."""
+    year_end = date(year, 12, 31)
+    figures: list[Figure] = []
+    for number in sorted(state.staff):
+        if state.staff[number].registered_on <= year_end:
+            figures += staff_figures(state, number, year)
+    for code in sorted(state.units):
+        unit = state.units[code]
+        if unit.kind is UnitKind.WINDOW and unit.opened_on <= year_end:
+            figures += window_figures(state, code, year)
+    return tuple(sorted(figures, key=lambda f: f.key))
+
+
+def active_years(state: LedgerState) -> tuple[int, ...]:
+    """The years with a registration, an assignment, an entry or a veto case, in order: the
+    years a projection keeps figures for."""
+    years: set[int] = set()
+    for staff in state.staff.values():
+        years.add(staff.registered_on.year)
+        years.update(m.start.year for m in staff.memberships)
+        years.update(e.occurred_on.year for e in staff.deductions.values())
+        years.update(v.occurred_on.year for v in staff.vetoes.values())
+    for unit in state.units.values():
+        years.update(e.occurred_on.year for e in unit.deductions.values())
+    return tuple(sorted(years))
+
+
+# Late entries (SPEC section 3, D-13)
+
+
+@dataclass(frozen=True)
+class LateEntry:
+    """An entry, amendment or revocation recorded after its period was decided: the decision
+    stands; the conflict is listed until the leading group records a resolution."""
+
+    period: Period
+    ref: EventRef
+    what: str
+    """"deduction", "window_deduction" or "veto"."""
+    change: str
+    """"recorded", "amended" or "revoked"."""
+    entry: EventRef
+    subject: str
+    occurred_on: date
+    resolution: str | None
+    resolved_by: EventRef | None
+
+
+def late_entries(state: LedgerState, period_key: str) -> tuple[LateEntry, ...]:
+    """The late entries of a decided period, in log order (none if it is not decided).
+
+    A month's or half-year's bonus sheet reads staff deductions; a quarter's or year's results
+    also read window-level deductions and veto cases (R-35, and R-32–R-34 for the year)."""
+    assessment_round = state.rounds.get(period_key)
+    if assessment_round is None or assessment_round.decision is None:
+        return ()
+    period = assessment_round.period
+    decided_at = assessment_round.decision.decided_at_position
+    with_units = period.kind in (PeriodKind.QUARTER, PeriodKind.YEAR)
+    late: list[tuple[int, LateEntry]] = []
+
+    def consider(
+        what: str,
+        entry_ref: EventRef,
+        subject: str,
+        occurred_on: date,
+        changes: list[tuple[str, EventRef, int]],
+    ) -> None:
+        if not period.contains(occurred_on):
+            return
+        for change, ref, position in changes:
+            if position <= decided_at:
+                continue
+            resolved = assessment_round.resolutions.get(ref)
+            late.append(
+                (
+                    position,
+                    LateEntry(
+                        period,
+                        ref,
+                        what,
+                        change,
+                        entry_ref,
+                        subject,
+                        occurred_on,
+                        resolved.resolution if resolved else None,
+                        resolved.ref if resolved else None,
+                    ),
+                )
+            )
+
+    entries: list[Entry] = [e for s in state.staff.values() for e in s.deductions.values()]
+    if with_units:
+        entries += [e for u in state.units.values() for e in u.deductions.values()]
+    for entry in entries:
+        changes = [("recorded", entry.ref, entry.position)]
+        changes += [("amended", a.ref, a.position) for a in entry.amendments]
+        if entry.revocation is not None:
+            changes.append(("revoked", entry.revocation.ref, entry.revocation.position))
+        consider(_what(entry), entry.ref, entry.subject, entry.occurred_on, changes)
+    if with_units:
+        for staff in state.staff.values():
+            for veto in staff.vetoes.values():
+                changes = [("recorded", veto.ref, veto.position)]
+                if veto.revocation is not None:
+                    changes.append(("revoked", veto.revocation.ref, veto.revocation.position))
+                consider("veto", veto.ref, veto.staff_number, veto.occurred_on, changes)
+    return tuple(item for _, item in sorted(late, key=lambda pair: pair[0]))

@@ -1,0 +1,158 @@
+"""Traces, explain and the canonical form of the figures: what was counted and left out and
+why, and byte-identical figures from the same events on every store (SPEC 6)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from policy_support import deduct, deduct_window, number_of, state_of
+
+from builders import CLERK, LEADER, STAFF, TODAY, at, full_scenario
+from ledger.application import AssessmentLedger
+from ledger.clock import SettableClock
+from ledger.policy import (
+    Reason,
+    active_years,
+    all_figures,
+    bonus,
+    canonical_bytes,
+    checksum,
+    deduction_total,
+    explain,
+    late_entries,
+)
+from ledger.settings import Settings
+from ledger.values import Period
+
+MARCH = Period.parse("2025-03")
+
+
+def test_a_revoked_deduction_is_left_out_naming_its_revocation(center: AssessmentLedger) -> None:
+    """Given a deduction revoked by a later event, then March leaves it out as revoked, with the
+    revoking event and its date."""
+    revoked = deduct(center, date(2025, 3, 5), "2")
+    revocation = center.revoke_deduction(
+        CLERK, STAFF, number_of(revoked), date(2026, 1, 10), "wrong person"
+    )
+
+    figure = deduction_total(state_of(center), STAFF, MARCH)
+
+    assert figure.total == 0
+    (left,) = figure.trace.left_out
+    assert (left.ref.version, left.reason) == (number_of(revoked), Reason.REVOKED)
+    assert left.by is not None and left.by.version == revocation.records[0][1]
+    assert left.detail == "revoked on 2026-01-10"
+
+
+def test_an_amended_deduction_counts_at_its_new_value_and_lists_the_old_one(
+    center: AssessmentLedger,
+) -> None:
+    """Given 2 points amended to 1 and then to 1.5, then March counts 1.5 naming both
+    amendments, and leaves out the values 2 and 1 as amended, each replaced by the next."""
+    recorded = deduct(center, date(2025, 3, 5), "2")
+    number = number_of(recorded)
+    first = center.amend_deduction(LEADER, STAFF, number, date(2026, 1, 9), "less", points="1.0")
+    second = center.amend_deduction(LEADER, STAFF, number, date(2026, 1, 10), "more", points="1.5")
+
+    figure = deduction_total(state_of(center), STAFF, MARCH)
+
+    (counted,) = figure.trace.counted
+    versions = [first.records[0][1], second.records[0][1]]
+    assert counted.points == figure.total == 1.5
+    assert [ref.version for ref in counted.amended_by] == versions
+    old_values = [
+        (i.ref.version, str(i.points), i.by and i.by.version) for i in figure.trace.left_out
+    ]
+    assert old_values == [(number, "2.0", versions[0]), (versions[0], "1.0", versions[1])]
+
+
+def test_explain_is_plain_data_with_points_as_one_decimal_strings(
+    center: AssessmentLedger,
+) -> None:
+    """Given a halved March bonus, when explained, then the answer is JSON-ready plain data:
+    rule, threshold "3.0", policy version, counted and left-out events by stream id and version,
+    and a sentence."""
+    deduct(center, date(2025, 2, 5), "1")
+    deduct(center, date(2025, 3, 5), "3")
+    explained = explain(bonus(state_of(center), STAFF, MARCH))
+
+    assert json.loads(json.dumps(explained)) == explained
+    assert (explained["rule"], explained["threshold"], explained["total"]) == ("R-26", "3.0", "3.0")
+    assert explained["policy_version"] == "measures-2009"
+    assert explained["trace"]["counted"][0]["points"] == "3.0"
+    assert explained["trace"]["left_out"][0]["reason"] == "other_period"
+    assert set(explained["trace"]["counted"][0]["ref"]) == {"stream_id", "version"}
+    assert "R-26" in explained["because"] and "halved" in explained["because"]
+
+
+def test_canonical_figures_hold_no_positions(center: AssessmentLedger) -> None:
+    """Given a figure, then its canonical bytes name no log position anywhere."""
+    deduct(center, date(2025, 3, 5), "3")
+
+    text = canonical_bytes(deduction_total(state_of(center), STAFF, MARCH)).decode()
+
+    assert "position" not in text
+
+
+def figures_of_full_scenario(url: str) -> tuple[list[bytes], str, list[object]]:
+    """Run the builders' full scenario on a store; return every figure's canonical bytes, their
+    checksum and the late entries of the decided month, from facts read back from that store."""
+    clock = SettableClock(at(TODAY))
+    ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env(), clock=clock)
+    try:
+        full_scenario(ledger, clock)
+        state = state_of(ledger)
+        figures = [f for year in active_years(state) for f in all_figures(state, year)]
+        return (
+            [canonical_bytes(f) for f in figures],
+            checksum(figures),
+            list(late_entries(state, "2025-02")),
+        )
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_same_events_give_byte_identical_figures_on_every_store(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Given the full scenario run on the in-memory store and on another store, when each log is
+    read back, folded and every figure computed, then the canonical bytes, the checksum and the
+    late entries are identical."""
+    url = (
+        f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        if store == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+
+    memory = figures_of_full_scenario("memory://")
+    other = figures_of_full_scenario(url)
+
+    assert memory[0] and memory == other
+
+
+def test_entries_and_changes_after_a_months_decision_are_listed_as_late(
+    center: AssessmentLedger,
+) -> None:
+    """Given February's bonus sheet decided on 3 March, then a February deduction recorded
+    after it and an amendment of one known before are both late entries of the round (the
+    decision stands), while a March deduction and a window item are not."""
+    known = deduct(center, date(2025, 2, 5), "2")
+    center.open_round(CLERK, "2025-02", date(2025, 3, 1))
+    center.decide_period(LEADER, "2025-02", "LG-2025-10", date(2025, 3, 3))
+    late = deduct(center, date(2025, 2, 20), "1")
+    amendment = center.amend_deduction(
+        LEADER, STAFF, number_of(known), date(2026, 1, 10), "less", points="1.0"
+    )
+    deduct(center, date(2025, 3, 20), "1")
+    deduct_window(center, date(2025, 2, 20), "1")
+
+    entries = late_entries(state_of(center), "2025-02")
+
+    assert [(e.change, e.ref.version, e.entry.version, e.resolution) for e in entries] == [
+        ("recorded", number_of(late), number_of(late), None),
+        ("amended", amendment.records[0][1], number_of(known), None),
+    ]
