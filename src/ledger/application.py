@@ -40,6 +40,7 @@ from ledger.errors import (
     RoleRequired,
     RuleViolation,
 )
+from ledger.policy.parameters import PolicyParameters
 from ledger.serialisation import CanonicalMapper, canonical_json
 from ledger.stores import IdempotencyRecord, LedgerRecorder, LoggedEvent, ReadSet, is_stale_read
 from ledger.values import (
@@ -1151,6 +1152,13 @@ class AssessmentLedger(Application[UUID]):
             self._authorise(actor, Role.OPERATOR, today, command="adopt_policy")
             self._within_measures(effective_from, "effective_from")
             try:
+                # A value every later fold could not read must not be recorded.
+                PolicyParameters.from_record(version, effective_from, parameters)
+            except ValueError as error:
+                raise RuleViolation(
+                    "POLICY_VERSIONS", str(error), fields={"parameters": dict(parameters)}
+                ) from None
+            try:
                 book = self.policy_book()
             except RecordNotFound:
                 book = PolicyBook(actor_id=actor.person_id, actor_role=actor.role)
@@ -1793,8 +1801,7 @@ class AssessmentLedger(Application[UUID]):
             self._not_in_future(effective_on, today, "effective_on")
             assessment_round = self.round(period_key)
             entry = self._logged_event(entry_stream, entry_version)
-            payload = json.loads(entry.state)
-            occurred_on = payload.get("occurred_on")
+            occurred_on = self._incident_date(entry_stream, json.loads(entry.state))
             if occurred_on is None or not assessment_round.period.contains(
                 date.fromisoformat(occurred_on)
             ):
@@ -1828,6 +1835,17 @@ class AssessmentLedger(Application[UUID]):
             },
             decide,
         )
+
+    def _incident_date(self, stream: UUID, payload: Mapping[str, Any]) -> str | None:
+        """The incident date an entry is about: its own, or that of the deduction or veto case
+        an amendment or revocation changes."""
+        if "occurred_on" in payload:
+            return str(payload["occurred_on"])
+        for reference in ("deduction", "veto"):
+            if isinstance(payload.get(reference), int):
+                original = json.loads(self._logged_event(stream, payload[reference]).state)
+                return str(original["occurred_on"]) if "occurred_on" in original else None
+        return None
 
     # Queries over the log
 
