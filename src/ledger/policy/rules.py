@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from ledger.policy.facts import (
     Entry,
@@ -51,6 +52,8 @@ from ledger.policy.figures import (
 )
 from ledger.policy.parameters import CriticismNoticeOn, PolicyParameters, VetoBarsQuarters
 from ledger.values import Period, PeriodKind, UnitKind, format_points
+
+EligibilityFigure = TypeVar("EligibilityFigure", bound=ExcellentIndividual)
 
 # Periods
 
@@ -407,26 +410,16 @@ def excellent_individual(
     non-revoked veto case whose incident is in this quarter or an earlier one of the same year
     (R-35, D-14); a later veto leaves this quarter alone."""
     _require(quarter, PeriodKind.QUARTER)
-    staff = _staff(state, staff_number)
     policy = state.policy.in_force(quarter.last_day)
-    threshold = policy.quarterly_excellent_individual_threshold
-    tally = _staff_tally(staff, quarter)
     up_to = None if policy.veto_bars_quarters is VetoBarsQuarters.WHOLE_YEAR else quarter
-    vetoes, veto_left = _vetoes(staff, _year(quarter), up_to=up_to)
-    barred_by = (("R-21",) if tally.total >= threshold else ()) + (("R-35",) if vetoes else ())
-    return ExcellentIndividual(
-        subject=staff_number,
-        period=quarter,
-        rule=barred_by[0] if barred_by else "R-21",
-        threshold=threshold,
-        policy_version=policy.version,
-        trace=Trace.of(
-            (*tally.trace.counted, *map(_veto_counted, vetoes)),
-            (*tally.trace.left_out, *veto_left),
-        ),
-        eligible=not barred_by,
-        total=tally.total,
-        barred_by=barred_by,
+    return _eligibility(
+        ExcellentIndividual,
+        state,
+        staff_number,
+        quarter,
+        points_rule="R-21",
+        threshold=policy.quarterly_excellent_individual_threshold,
+        vetoes_up_to=up_to,
     )
 
 
@@ -434,16 +427,40 @@ def excellent_grade(state: LedgerState, staff_number: str, year: Period) -> Exce
     """Annual excellent grade: barred at >= 5 points in the year (R-22) and by a non-revoked veto
     case whose incident is in the year (R-35, D-13)."""
     _require(year, PeriodKind.YEAR)
-    staff = _staff(state, staff_number)
     policy = state.policy.in_force(year.last_day)
-    threshold = policy.annual_excellent_threshold
-    tally = _staff_tally(staff, year)
-    vetoes, veto_left = _vetoes(staff, _year(year))
-    barred_by = (("R-22",) if tally.total >= threshold else ()) + (("R-35",) if vetoes else ())
-    return ExcellentGrade(
+    return _eligibility(
+        ExcellentGrade,
+        state,
+        staff_number,
+        year,
+        points_rule="R-22",
+        threshold=policy.annual_excellent_threshold,
+        vetoes_up_to=None,
+    )
+
+
+def _eligibility(
+    figure: type[EligibilityFigure],
+    state: LedgerState,
+    staff_number: str,
+    period: Period,
+    *,
+    points_rule: str,
+    threshold: Decimal,
+    vetoes_up_to: Period | None,
+) -> EligibilityFigure:
+    """An excellence figure: barred by the points rule at >= threshold, and by a standing veto
+    of the year up to `vetoes_up_to` (R-35); names the first rule that bars it, or the points
+    rule when eligible."""
+    staff = _staff(state, staff_number)
+    policy = state.policy.in_force(period.last_day)
+    tally = _staff_tally(staff, period)
+    vetoes, veto_left = _vetoes(staff, _year(period), up_to=vetoes_up_to)
+    barred_by = ((points_rule,) if tally.total >= threshold else ()) + (("R-35",) if vetoes else ())
+    return figure(
         subject=staff_number,
-        period=year,
-        rule=barred_by[0] if barred_by else "R-22",
+        period=period,
+        rule=barred_by[0] if barred_by else points_rule,
         threshold=threshold,
         policy_version=policy.version,
         trace=Trace.of(
