@@ -4,34 +4,15 @@ again on the new one (SPEC section 5: the role in force; R-01: the catalogue ver
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from builders import CLERK, STAFF, START, TODAY, record, refused, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.catalogue_file import shipped_catalogue
-from ledger.clock import SettableClock
 from ledger.errors import RoleRequired
-from ledger.settings import Settings
 from ledger.values import OPERATOR, Role
-
-
-@pytest.fixture
-def other(store_url: str, clock: SettableClock) -> Iterator[AssessmentLedger]:
-    """A second application instance (another process, in effect) on the `ledger`'s store."""
-    if store_url.startswith("memory:"):
-        pytest.skip("the in-memory store lives inside one application object: nothing to share")
-    application = AssessmentLedger(
-        env=Settings(database_url=store_url).eventsourcing_env(), clock=clock
-    )
-    try:
-        yield application
-    finally:
-        application.close()
 
 
 def test_given_a_role_revoked_by_another_process_when_the_clerk_records_then_it_is_refused(
