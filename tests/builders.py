@@ -178,6 +178,7 @@ def full_scenario(ledger: AssessmentLedger, clock: SettableClock, names: Names =
     ledger.assign_staff(OPERATOR, "H001", WINDOW, START)
     ledger.appoint_head(OPERATOR, WINDOW, "H001", START)
     ledger.appoint_leader_in_charge(OPERATOR, WINDOW, LEADER.person_id, START)
+    ledger.appoint_head(OPERATOR, OTHER_WINDOW, "H001", START)
     ledger.appoint_branch_secretary(OPERATOR, BRANCH, "H001", START)
     ledger.appoint_leading_group_member(OPERATOR, LEADER.person_id, START)
     ledger.appoint_leading_group_member(OPERATOR, "L002", START)
@@ -187,6 +188,7 @@ def full_scenario(ledger: AssessmentLedger, clock: SettableClock, names: Names =
     ledger.assign_appeal_case(OPERATOR, "CASE-1", STAFF, "R001", START)
 
     clock.set(at(date(2025, 3, 10), 10, 15))
+    ledger.end_head_term(OPERATOR, OTHER_WINDOW, date(2025, 2, 3))
     ledger.end_leading_group_membership(OPERATOR, "L002", date(2025, 3, 1))
     ledger.end_committee_membership(OPERATOR, "P001", date(2025, 3, 1))
     ledger.revoke_role(OPERATOR, "R001", Role.HIGHER_AUTHORITY, date(2025, 3, 1))

@@ -959,6 +959,31 @@ class AssessmentLedger(Application[UUID]):
             lambda unit: unit.appoint_leader_in_charge,
         )
 
+    def end_head_term(
+        self,
+        actor: Actor,
+        unit_code: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record that a unit's head left the post (vacant until the next appointment)."""
+
+        def decide(today: date) -> _Changes:
+            self._authorise(actor, Role.OPERATOR, today, command="end_head_term")
+            self._not_in_future(effective_on, today, "effective_on")
+            unit = self.unit(unit_code)
+            unit.end_head_term(actor, effective_on)
+            return _Changes([unit])
+
+        return self._execute(
+            "end_head_term",
+            actor,
+            idempotency_key,
+            {"unit_code": unit_code, "effective_on": effective_on},
+            decide,
+        )
+
     # Staff and membership
 
     def register_staff(

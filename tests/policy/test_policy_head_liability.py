@@ -219,3 +219,17 @@ def test_R34_no_item_without_a_standing_veto(center: AssessmentLedger) -> None:
     center.revoke_veto_case(CLERK, STAFF, number_of(case), date(2026, 1, 10), "not verified")
 
     assert head_liability(state_of(center), STAFF, YEAR) is None
+
+
+def test_R30_a_post_left_vacant_before_the_crossing_has_nobody_owing_the_item(
+    center: AssessmentLedger,
+) -> None:
+    """Given W01's head leaves on 1 March and 3 points on 5 March, then the item is raised with
+    nobody owing it (the post was vacant); a deduction before the departure would name the head."""
+    center.end_head_term(OPERATOR, WINDOW, date(2025, 3, 1))
+    deduct(center, date(2025, 3, 5), "3")
+
+    item = head_liability(state_of(center), STAFF, MARCH)
+
+    assert item is not None
+    assert (item.unit_code, item.owed_by) == (WINDOW, None)

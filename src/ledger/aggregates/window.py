@@ -72,7 +72,7 @@ class Window(LedgerAggregate):
         return self._holder_on(self.leaders_in_charge, day)
 
     def _check_term_date(self, terms: list[tuple[str, Tenure]], effective_on: date) -> None:
-        earliest = terms[-1][1].start if terms else self.opened_on
+        earliest = (terms[-1][1].end or terms[-1][1].start) if terms else self.opened_on
         if effective_on < earliest:
             raise RuleViolation(
                 "DATED_RECORDS",
@@ -89,9 +89,28 @@ class Window(LedgerAggregate):
     def _appoint_head(
         self, actor_id: str, actor_role: Role, person_id: str, effective_on: date
     ) -> None:
-        if self.heads:
+        if self.heads and self.heads[-1][1].end is None:
             self.heads[-1][1].end = effective_on
         self.heads.append((person_id, Tenure(effective_on)))
+
+    def end_head_term(self, actor: Actor, effective_on: date) -> None:
+        """Record that the head left the post, vacant from that day until the next appointment."""
+        if not self.heads or self.heads[-1][1].end is not None:
+            raise RuleViolation("HEAD_TERM", f"{self.code} has no head in post")
+        person_id, tenure = self.heads[-1]
+        if effective_on <= tenure.start:
+            raise RuleViolation(
+                "DATED_RECORDS",
+                f"{person_id} became head of {self.code} on {tenure.start}",
+                fields={"effective_on": effective_on.isoformat()},
+            )
+        self._end_head_term(actor.person_id, actor.role, person_id, effective_on)
+
+    @event("HeadTermEnded", topic="ledger.window.HeadTermEnded.v1")
+    def _end_head_term(
+        self, actor_id: str, actor_role: Role, person_id: str, effective_on: date
+    ) -> None:
+        self.heads[-1][1].end = effective_on
 
     def appoint_leader_in_charge(self, actor: Actor, person_id: str, effective_on: date) -> None:
         """Record which center leader is in charge of the unit from a date."""
@@ -102,7 +121,7 @@ class Window(LedgerAggregate):
     def _appoint_leader_in_charge(
         self, actor_id: str, actor_role: Role, person_id: str, effective_on: date
     ) -> None:
-        if self.leaders_in_charge:
+        if self.leaders_in_charge and self.leaders_in_charge[-1][1].end is None:
             self.leaders_in_charge[-1][1].end = effective_on
         self.leaders_in_charge.append((person_id, Tenure(effective_on)))
 

@@ -285,6 +285,7 @@ class LedgerState:
             "ledger.staff.VetoCaseRevoked.v1": self._veto_revocation,
             "ledger.window.Opened.v1": self._opened,
             "ledger.window.HeadAppointed.v1": self._head,
+            "ledger.window.HeadTermEnded.v1": self._head_term_ended,
             "ledger.window.LeaderInChargeAppointed.v1": self._leader_in_charge,
             "ledger.window.DeductionRecorded.v1": self._window_deduction,
             "ledger.window.DeductionAmended.v1": self._window_amendment,
@@ -416,13 +417,17 @@ class LedgerState:
     @staticmethod
     def _appoint(terms: list[Holding], fact: Fact) -> None:
         start = _day(fact.payload, "effective_on")
-        if terms:
+        if terms and terms[-1].end is None:
             # The previous holder's term ends the day before the new appointment.
             terms[-1] = replace(terms[-1], end=start)
         terms.append(Holding(fact.payload["person_id"], start, fact.ref))
 
     def _head(self, fact: Fact) -> None:
         self._appoint(self._unit_of(fact).heads, fact)
+
+    def _head_term_ended(self, fact: Fact) -> None:
+        heads = self._unit_of(fact).heads
+        heads[-1] = replace(heads[-1], end=_day(fact.payload, "effective_on"))
 
     def _leader_in_charge(self, fact: Fact) -> None:
         self._appoint(self._unit_of(fact).leaders_in_charge, fact)
