@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
 from ledger.aggregates.assessment_round import AssessmentRound
 from ledger.aggregates.calendar_year import CalendarYear
@@ -129,6 +129,19 @@ class AssessmentLedger(Application[UUID]):
         self._batches = threading.local()
         self._command_reads = threading.local()
         self._references: dict[UUID, Any] = {}
+        self._after_save: list[Callable[[int], None]] = []
+
+    def on_saved(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call `callback(position)` after every save of this application object (the in-process
+        projection's wake-up on the embedded store); returns a function that stops it."""
+        self._after_save.append(callback)
+        return lambda: self._after_save.remove(callback)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
+        if recordings:
+            for callback in list(self._after_save):
+                callback(recordings[-1].notification.id)
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Our canonical payload encoding instead of the library's typed JSON."""

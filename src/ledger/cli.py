@@ -5,6 +5,8 @@
     ledger catalogue load FILE --effective-from D --reason TEXT
     ledger calendar load YEAR (--from-package | --file JSON)
     ledger history STAFF_NUMBER [--newest-first] [--limit N]
+    ledger project [--batch N]                      keep the figures view current (worker)
+    ledger rebuild                                  drop and rebuild the figures view
 
 Every command acts as the OPERATOR actor and reads its store from the settings
 (LEDGER_DATABASE_URL). A refusal prints one line, `error: <message>`, on stderr: exit status 2
@@ -388,6 +390,90 @@ def history(
             details,
         )
     Console().print(table)
+
+
+# ledger project
+
+
+@app.command()
+def project(
+    batch: Annotated[
+        int, typer.Option(min=1, max=100_000, help="At most this many events per transaction.")
+    ] = 1000,
+) -> None:
+    """Keep the figures view current: on PostgreSQL a worker that waits for new events
+    (LISTEN/NOTIFY) until SIGTERM or SIGINT; on SQLite one catch-up (the application projects
+    in-process)."""
+    import signal
+
+    from ledger.projections.figures import open_figures_view
+    from ledger.projections.projector import InProcessProjection, WorkerStop, run_worker
+
+    settings = _settings()
+    if settings.store == "memory":
+        raise Refusal("the in-memory store lives in one process: nothing to project from here")
+    with _ledger(settings) as ledger:
+        view = open_figures_view(ledger.factory)
+        if settings.store == "sqlite":
+            position = InProcessProjection(ledger, view).catch_up()
+            typer.echo(f"figures caught up to position {position} ({_where(settings)})")
+            return
+        stop = WorkerStop()
+        previous = {
+            number: signal.signal(number, lambda *_: stop.set())
+            for number in (signal.SIGTERM, signal.SIGINT)
+        }
+        typer.echo(
+            f"projecting figures from position {view.position()} ({_where(settings)})", err=True
+        )
+        try:
+            position = run_worker(ledger, view, stop, batch=batch)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+    typer.echo(f"stopped at position {position}", err=True)
+
+
+# ledger rebuild
+
+
+@app.command()
+def rebuild() -> None:
+    """Drop the figures view and rebuild it from the whole log, in one transaction."""
+    from ledger.projections.figures import open_figures_view
+    from ledger.projections.rebuild import rebuild as rebuild_view
+
+    settings = _settings()
+    with _ledger(settings) as ledger:
+        view = open_figures_view(ledger.factory)
+        progress = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+        )
+        with progress:
+            task = progress.add_task("reading the log", total=ledger.head_position())
+
+            def phase(name: str) -> None:
+                progress.update(task, description=name)
+
+            rebuilt = rebuild_view(
+                ledger,
+                view,
+                on_fold=lambda position: progress.update(task, completed=position),
+                on_phase=phase,
+            )
+            progress.update(task, completed=rebuilt.position, description="rebuilt")
+        checksum = view.checksum()
+    typer.echo(
+        f"rebuilt {rebuilt.rows} figures of {', '.join(map(str, rebuilt.years)) or 'no year'} "
+        f"from {rebuilt.events} events up to position {rebuilt.position} in "
+        f"{rebuilt.seconds:.2f} s (read {rebuilt.fold_seconds:.2f} s, compute "
+        f"{rebuilt.compute_seconds:.2f} s, write {rebuilt.write_seconds:.2f} s)\n"
+        f"  checksum {checksum}"
+    )
 
 
 def main() -> None:

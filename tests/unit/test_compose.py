@@ -44,3 +44,10 @@ def test_api_service_waits_for_a_healthy_postgres_and_points_at_it() -> None:
     assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert api["environment"]["LEDGER_DATABASE_URL"].startswith("postgresql://")
     assert "@postgres:5432/" in api["environment"]["LEDGER_DATABASE_URL"]
+
+
+def test_projection_worker_runs_as_its_own_service_against_postgres() -> None:
+    worker = load_compose()["services"]["projections"]
+    assert worker["command"] == ["ledger", "project"]
+    assert worker["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert worker["environment"]["LEDGER_DATABASE_URL"].startswith("postgresql://")

@@ -1,0 +1,501 @@
+"""The figures read model: every figure of SPEC 4.2–4.4, one row per figure, stored beside the
+events (SQLite: the same file; PostgreSQL: the same database, tables prefixed `ledger_`; memory:
+dicts in the process).
+
+A row is keyed by (subject kind "staff" / "unit", subject id, period key, figure name) and holds
+the figure's canonical bytes (`policy.canonical_bytes`: rule, threshold, outcome and the ids of
+the events counted and left out), its policy version and its year. The view's position (the last
+log position processed) lives in the library's tracking table (`ledger_tracking` / `tracking`,
+row `ledger.figures`) and is written in the same transaction as the rows, only forwards and only
+from the position the writer started from, so a batch is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any, cast
+
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.popo import POPOFactory, POPOTrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from ledger.policy import Figure, canonical_bytes
+
+VIEW_NAME = "ledger.figures"
+"""The view's row in the tracking table (one table serves every view of the ledger's log)."""
+
+UNIT_FIGURES = frozenset({"excellent_window", "annual_excellent_window"})
+"""The figures whose subject is a unit (a window); every other figure's subject is a person."""
+
+SubjectYear = tuple[str, str, int]
+"""(subject kind, subject id, year): the unit in which the projector replaces rows."""
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One figure as stored."""
+
+    subject_kind: str
+    """"staff" or "unit"."""
+    subject: str
+    period: str
+    figure: str
+    year: int
+    policy_version: str
+    record: bytes
+    """The canonical bytes: the figure with the ids of the events it was computed from."""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.subject_kind, self.subject, self.period, self.figure)
+
+    def columns(self) -> tuple[str, str, str, str, int, str, bytes]:
+        """The row's values in column order."""
+        k, s, p, f = self.key
+        return (k, s, p, f, self.year, self.policy_version, self.record)
+
+
+def subject_kind(figure: Figure) -> str:
+    """Whose figure it is: "unit" for the excellent-window figures, "staff" otherwise."""
+    return "unit" if figure.kind in UNIT_FIGURES else "staff"
+
+
+def figure_row(figure: Figure) -> FigureRow:
+    """The row of a figure."""
+    return FigureRow(
+        subject_kind(figure),
+        figure.subject,
+        figure.period.key,
+        figure.kind,
+        int(figure.period.key[:4]),
+        figure.policy_version,
+        canonical_bytes(figure),
+    )
+
+
+def rows_checksum(rows: Iterable[FigureRow]) -> str:
+    """SHA-256 over every row's key, policy version and canonical bytes, in key order (sorted in
+    Python, so no database collation enters): no positions, no times, equal on every store."""
+    digest = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: r.key):
+        head = "\t".join((*row.key, row.policy_version)).encode("utf-8")
+        digest.update(head + b"\t" + row.record + b"\n")
+    return digest.hexdigest()
+
+
+def figures_checksum(figures: Iterable[Figure]) -> str:
+    """The checksum the view has when it holds exactly these figures."""
+    return rows_checksum(figure_row(figure) for figure in figures)
+
+
+class ProjectionBehind(TimeoutError):
+    """The view did not reach a position in time."""
+
+    def __init__(self, wanted: int, position: int) -> None:
+        super().__init__(
+            f"the figures are at position {position}, {wanted - position} behind {wanted}"
+        )
+        self.wanted = wanted
+        self.position = position
+        self.behind = wanted - position
+
+
+class ProjectionConflict(IntegrityError):
+    """The view's position is not the one the writer started from (another projector or a rebuild
+    wrote in between): nothing was written; reload from the view's position."""
+
+
+class FiguresView(TrackingRecorder, ABC):
+    """What every store's figures view does."""
+
+    _changed: threading.Condition
+
+    def _init_view(self) -> None:
+        self._changed = threading.Condition()
+
+    # Writes
+
+    @abstractmethod
+    def _write(
+        self,
+        subjects: Sequence[SubjectYear],
+        rows: Sequence[FigureRow],
+        expected: int,
+        position: int,
+    ) -> None:
+        """In one transaction: check the tracked position is `expected`, move it to `position`,
+        delete the rows of the subjects' years and insert `rows`."""
+
+    @abstractmethod
+    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+        """In one transaction: drop every row and the tracking, insert `rows`, track `position`."""
+
+    def replace(
+        self,
+        subjects: Sequence[SubjectYear],
+        rows: Sequence[FigureRow],
+        *,
+        expected: int,
+        position: int,
+    ) -> None:
+        """Replace the rows of the subjects' years and move the position from `expected` to
+        `position`, all or nothing; ProjectionConflict if the view is not at `expected`,
+        IntegrityError if `position` is not ahead of it."""
+        if position <= expected:
+            raise IntegrityError(f"position {position} is not after {expected}")
+        self._write(subjects, rows, expected, position)
+        self._signal()
+
+    def reset(self, rows: Sequence[FigureRow], position: int) -> None:
+        """Replace every row and set the position (rebuild), all or nothing."""
+        self._reset(rows, position)
+        self._signal()
+
+    # Reads
+
+    def position(self) -> int:
+        """The last log position processed (0: none)."""
+        return self.max_tracking_id(VIEW_NAME) or 0
+
+    @abstractmethod
+    def rows(self) -> list[FigureRow]:
+        """Every row, in no particular order."""
+
+    @abstractmethod
+    def subject_rows(self, kind: str, subject: str) -> list[FigureRow]:
+        """One subject's rows, in key order."""
+
+    def row(self, kind: str, subject: str, period: str, figure: str) -> FigureRow | None:
+        """One figure's row, if any."""
+        return next(
+            (r for r in self.subject_rows(kind, subject) if r.key[2:] == (period, figure)), None
+        )
+
+    def checksum(self) -> str:
+        """The checksum of every row (see rows_checksum)."""
+        return rows_checksum(self.rows())
+
+    # Read-your-writes
+
+    def _signal(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, position: int, timeout: float) -> int:
+        """Return the view's position once it is at least `position`; ProjectionBehind (with how
+        far behind it is) after `timeout` seconds. Woken by the writer in this process."""
+        with self._changed:
+            current = self.position()
+            deadline = monotonic() + timeout
+            while current < position:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    raise ProjectionBehind(position, current)
+                self._changed.wait(remaining)
+                current = self.position()
+        return current
+
+
+# Memory
+
+
+class POPOFiguresView(POPOTrackingRecorder, FiguresView):
+    """The view in dicts of the process (the in-memory store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._init_view()
+        self._rows: dict[tuple[str, str, str, str], FigureRow] = {}
+
+    def _write(
+        self,
+        subjects: Sequence[SubjectYear],
+        rows: Sequence[FigureRow],
+        expected: int,
+        position: int,
+    ) -> None:
+        with self._database_lock:
+            current = self._max_tracking_ids[VIEW_NAME] or 0
+            if current != expected:
+                raise ProjectionConflict(f"the view is at {current}, not {expected}")
+            self._assert_tracking_uniqueness(Tracking(VIEW_NAME, position))
+            doomed = set(subjects)
+            for key in [k for k, r in self._rows.items() if (*k[:2], r.year) in doomed]:
+                del self._rows[key]
+            self._rows.update((r.key, r) for r in rows)
+            self._insert_tracking(Tracking(VIEW_NAME, position))
+
+    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+        with self._database_lock:
+            self._rows = {r.key: r for r in rows}
+            self._max_tracking_ids[VIEW_NAME] = position
+
+    def rows(self) -> list[FigureRow]:
+        with self._database_lock:
+            return list(self._rows.values())
+
+    def subject_rows(self, kind: str, subject: str) -> list[FigureRow]:
+        with self._database_lock:
+            found = [r for k, r in self._rows.items() if k[:2] == (kind, subject)]
+        return sorted(found, key=lambda r: r.key)
+
+
+# SQLite
+
+_SQLITE_COLUMNS = "subject_kind, subject, period, figure, year, policy_version, record"
+
+
+class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
+    """The view as the table `figures` in the events' SQLite file."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self._init_view()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS figures ("
+            "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, period TEXT NOT NULL, "
+            "figure TEXT NOT NULL, year INTEGER NOT NULL, policy_version TEXT NOT NULL, "
+            "record BLOB NOT NULL, PRIMARY KEY (subject_kind, subject, period, figure)) "
+            "WITHOUT ROWID",
+        ]
+
+    @staticmethod
+    def _advance(c: SQLiteCursor, expected: int, position: int) -> None:
+        """Move the tracking from `expected` to `position` (the first statement of the
+        transaction: it takes the write lock, so nothing can come between the check and the
+        rows), or raise ProjectionConflict."""
+        c.execute(
+            "UPDATE tracking SET notification_id = ? "
+            "WHERE application_name = ? AND notification_id = ? RETURNING notification_id",
+            [position, VIEW_NAME, expected],
+        )
+        if c.fetchone() is not None:
+            return
+        if expected == 0:
+            c.execute(
+                "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?) "
+                "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id",
+                [VIEW_NAME, position],
+            )
+            if c.fetchone() is not None:
+                return
+        raise ProjectionConflict(f"the view is not at position {expected}")
+
+    @staticmethod
+    def _insert_rows(c: SQLiteCursor, rows: Sequence[FigureRow]) -> None:
+        c.executemany(
+            f"INSERT INTO figures ({_SQLITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [r.columns() for r in rows],
+        )
+
+    def _write(
+        self,
+        subjects: Sequence[SubjectYear],
+        rows: Sequence[FigureRow],
+        expected: int,
+        position: int,
+    ) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._advance(c, expected, position)
+            c.executemany(
+                "DELETE FROM figures WHERE subject_kind = ? AND subject = ? AND year = ?",
+                list(subjects),
+            )
+            self._insert_rows(c, rows)
+
+    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM figures")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", [VIEW_NAME])
+            self._insert_rows(c, rows)
+            self._insert_tracking(c, Tracking(VIEW_NAME, position))
+
+    @staticmethod
+    def _row(found: Any) -> FigureRow:
+        return FigureRow(
+            found["subject_kind"],
+            found["subject"],
+            found["period"],
+            found["figure"],
+            int(found["year"]),
+            found["policy_version"],
+            bytes(found["record"]),
+        )
+
+    def rows(self) -> list[FigureRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_SQLITE_COLUMNS} FROM figures")
+            return [self._row(found) for found in c.fetchall()]
+
+    def subject_rows(self, kind: str, subject: str) -> list[FigureRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {_SQLITE_COLUMNS} FROM figures WHERE subject_kind = ? AND subject = ?",
+                [kind, subject],
+            )
+            found = [self._row(row) for row in c.fetchall()]
+        return sorted(found, key=lambda r: r.key)
+
+
+# PostgreSQL
+
+_PG_COLUMNS = SQL("subject_kind, subject, period, figure, year, policy_version, record")
+
+
+class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
+    """The view as the table `ledger_figures` beside `ledger_events`; every write also sends a
+    NOTIFY on the channel `ledger_figures` (delivered at COMMIT) that wakes the waiters."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        tracking_table_name: str = "ledger_tracking",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
+        self._init_view()
+        prefix = tracking_table_name.removesuffix("_tracking")
+        self.figures_table = f"{prefix}_figures"
+        self.check_identifier_length(self.figures_table)
+        self.channel = self.figures_table
+        schema = Identifier(datastore.schema)
+        table = Identifier(self.figures_table)
+        tracking = Identifier(tracking_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "subject_kind text NOT NULL, subject text NOT NULL, period text NOT NULL, "
+                "figure text NOT NULL, year integer NOT NULL, policy_version text NOT NULL, "
+                "record bytea NOT NULL, PRIMARY KEY (subject_kind, subject, period, figure))"
+            ).format(schema=schema, table=table)
+        )
+        self.sql_advance = SQL(
+            "UPDATE {schema}.{tracking} SET notification_id = %s "
+            "WHERE application_name = %s AND notification_id = %s RETURNING notification_id"
+        ).format(schema=schema, tracking=tracking)
+        self.sql_first = SQL(
+            "INSERT INTO {schema}.{tracking} (application_name, notification_id) "
+            "VALUES (%s, %s) ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
+        ).format(schema=schema, tracking=tracking)
+        self.sql_delete_subjects = SQL(
+            "DELETE FROM {schema}.{table} f USING unnest(%s::text[], %s::text[], %s::int[]) "
+            "AS s(kind, subject, year) "
+            "WHERE f.subject_kind = s.kind AND f.subject = s.subject AND f.year = s.year"
+        ).format(schema=schema, table=table)
+        self.sql_copy = SQL("COPY {schema}.{table} ({columns}) FROM STDIN").format(
+            schema=schema, table=table, columns=_PG_COLUMNS
+        )
+        self.sql_truncate = SQL("TRUNCATE {schema}.{table}").format(schema=schema, table=table)
+        self.sql_forget = SQL("DELETE FROM {schema}.{tracking} WHERE application_name = %s").format(
+            schema=schema, tracking=tracking
+        )
+        self.sql_select = SQL("SELECT {columns} FROM {schema}.{table}").format(
+            columns=_PG_COLUMNS, schema=schema, table=table
+        )
+
+    def _copy_rows(self, curs: Any, rows: Sequence[FigureRow]) -> None:
+        with curs.copy(self.sql_copy) as copy:
+            for r in rows:
+                copy.write_row(r.columns())
+
+    def _announce(self, curs: Any, position: int) -> None:
+        curs.execute("SELECT pg_notify(%s, %s)", (self.channel, str(position)))
+
+    def _write(
+        self,
+        subjects: Sequence[SubjectYear],
+        rows: Sequence[FigureRow],
+        expected: int,
+        position: int,
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            # Compare and set, first: the row lock orders concurrent writers.
+            curs.execute(self.sql_advance, (position, VIEW_NAME, expected))
+            moved = curs.fetchone() is not None
+            if not moved and expected == 0:
+                curs.execute(self.sql_first, (VIEW_NAME, position))
+                moved = curs.fetchone() is not None
+            if not moved:
+                raise ProjectionConflict(f"the view is not at position {expected}")
+            if subjects:
+                kinds, names, years = zip(*subjects, strict=True)
+                curs.execute(self.sql_delete_subjects, (list(kinds), list(names), list(years)))
+            if rows:
+                self._copy_rows(curs, rows)
+            self._announce(curs, position)
+
+    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_truncate)
+            curs.execute(self.sql_forget, (VIEW_NAME,))
+            self._copy_rows(curs, rows)
+            self._insert_tracking(curs, Tracking(VIEW_NAME, position))
+            self._announce(curs, position)
+
+    @staticmethod
+    def _row(found: Any) -> FigureRow:
+        return FigureRow(
+            found["subject_kind"],
+            found["subject"],
+            found["period"],
+            found["figure"],
+            int(found["year"]),
+            found["policy_version"],
+            bytes(found["record"]),
+        )
+
+    def rows(self) -> list[FigureRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select)
+            return [self._row(found) for found in curs.fetchall()]
+
+    def subject_rows(self, kind: str, subject: str) -> list[FigureRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                self.sql_select + SQL(" WHERE subject_kind = %s AND subject = %s"),
+                (kind, subject),
+            )
+            found = [self._row(row) for row in curs.fetchall()]
+        return sorted(found, key=lambda r: r.key)
+
+    def wait_for(self, position: int, timeout: float) -> int:
+        """As FiguresView.wait_for, woken by the writer's NOTIFY from any process: LISTEN first,
+        then read the position, then wait for notifications until it is far enough."""
+        deadline = monotonic() + timeout
+        with self.datastore.get_connection() as conn:
+            conn.execute(SQL("LISTEN {}").format(Identifier(self.channel)))
+            try:
+                current = self.position()
+                while current < position:
+                    remaining = deadline - monotonic()
+                    if remaining <= 0:
+                        raise ProjectionBehind(position, current)
+                    for note in conn.notifies(timeout=remaining, stop_after=1):
+                        current = max(current, int(note.payload))
+                    current = max(current, self.position())
+            finally:
+                conn.execute(SQL("UNLISTEN {}").format(Identifier(self.channel)))
+        return current
+
+
+def open_figures_view(factory: object) -> FiguresView:
+    """The figures view on the store of an application's infrastructure factory
+    (`ledger.factory`), its tables created if need be."""
+    if isinstance(factory, PostgresFactory):
+        return factory.tracking_recorder(PostgresFiguresView)
+    if isinstance(factory, SQLiteFactory):
+        return cast(SQLiteFiguresView, factory.tracking_recorder(SQLiteFiguresView))
+    if isinstance(factory, POPOFactory):
+        return cast(POPOFiguresView, factory.tracking_recorder(POPOFiguresView))
+    raise TypeError(f"no figures view for {type(factory).__name__}")

@@ -1,0 +1,136 @@
+"""The figures projection kept live from the log: equal to a recomputation from scratch with the
+pure policy, exactly once, and readable as soon as a command's position is reached."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+from projection_support import recomputed_checksum, varied_history
+
+from builders import STAFF, full_scenario, record, seed_organisation
+from ledger.application import AssessmentLedger
+from ledger.clock import SettableClock
+from ledger.projections.figures import ProjectionBehind, ProjectionConflict, open_figures_view
+from ledger.projections.projector import FiguresProjector, InProcessProjection, run_in_process
+from ledger.projections.rebuild import rebuild
+
+
+def test_given_a_running_projection_when_the_full_scenario_is_recorded_then_the_view_equals_a_recomputation_from_scratch(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    with run_in_process(ledger) as projection:
+        full_scenario(ledger, clock)
+        projection.view.wait_for(ledger.head_position(), timeout=10)
+
+        assert projection.error is None
+        assert projection.view.checksum() == recomputed_checksum(ledger)
+
+
+def test_given_a_varied_history_when_projected_one_event_at_a_time_then_every_step_equals_a_recomputation(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    varied_history(ledger, clock)
+    view = open_figures_view(ledger.factory)
+    projector = FiguresProjector(ledger, view)
+    notifications = ledger.recorder.select_notifications(1, 10_000)
+
+    mismatched = []
+    for notification in notifications:
+        projector.process([notification])
+        if view.checksum() != recomputed_checksum(ledger, notification.id):
+            mismatched.append((notification.id, notification.topic))
+
+    assert view.position() == ledger.head_position()
+    assert mismatched == []
+
+
+def test_given_a_live_view_when_rebuilt_then_its_checksum_is_unchanged(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    varied_history(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    live = projection.view.checksum()
+
+    rebuilt = rebuild(ledger, projection.view)
+
+    assert rebuilt.position == projection.view.position() == ledger.head_position()
+    assert projection.view.checksum() == live
+
+
+def test_given_a_rebuilt_view_when_live_processing_continues_then_it_still_equals_a_recomputation(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    seed_organisation(ledger)
+    view = open_figures_view(ledger.factory)
+    rebuild(ledger, view)
+    record(ledger, "INC-AFTER-1", occurred_on=date(2025, 3, 3))
+
+    InProcessProjection(ledger, view).catch_up()
+
+    assert view.checksum() == recomputed_checksum(ledger)
+
+
+def test_given_processed_events_when_they_are_processed_again_then_nothing_changes(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    full_scenario(ledger, clock)
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    before, position = view.checksum(), view.position()
+    notifications = ledger.recorder.select_notifications(1, 10_000)
+
+    again = FiguresProjector(ledger, view)
+    reached = again.process(notifications)
+
+    assert reached == position == view.position()
+    assert view.checksum() == before
+
+
+def test_given_a_tracked_position_when_a_writer_replays_from_an_older_one_then_the_transaction_writes_nothing(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    full_scenario(ledger, clock)
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    before, position = view.checksum(), view.position()
+    doomed = [("staff", STAFF, 2025)]
+
+    with pytest.raises(ProjectionConflict):
+        view.replace(doomed, [], expected=position - 1, position=position)
+    with pytest.raises(IntegrityError):
+        view.replace(doomed, [], expected=position, position=position)
+
+    assert view.position() == position
+    assert view.checksum() == before
+
+
+def test_given_a_running_projection_when_a_command_returns_then_waiting_for_its_position_shows_its_entry(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    seed_organisation(ledger)
+    with run_in_process(ledger) as projection:
+        outcome = record(ledger, "INC-RYW-1", occurred_on=date(2025, 3, 3))
+
+        reached = projection.view.wait_for(outcome.position, timeout=10)
+        row = projection.view.row("staff", STAFF, "2025-03", "deduction_total")
+
+    assert reached >= outcome.position
+    assert row is not None
+    assert b'"total":"0.5"' in row.record
+
+
+def test_given_no_projector_running_when_waiting_for_a_position_then_it_says_how_far_behind_it_is(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    seed_organisation(ledger)
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    outcome = record(ledger, "INC-RYW-2", occurred_on=date(2025, 3, 3))
+
+    with pytest.raises(ProjectionBehind) as behind:
+        view.wait_for(outcome.position, timeout=0.05)
+
+    assert behind.value.behind == outcome.position - view.position() > 0
