@@ -149,3 +149,58 @@ def test_the_policy_package_imports_every_policy_module() -> None:
 
     assert on_disk == POLICY_MODULES
     assert set(POLICY_MODULES) <= set(loaded)
+
+
+CRYPTOGRAPHY_CARRIES = {"_cffi_backend", "_openssl"}
+"""Top-level modules that importing `cryptography`'s Ed25519 loads besides its own package:
+cffi's compiled `_cffi_backend` (cffi is a requirement of `cryptography`, installed with it) and
+`_openssl`, the module object its bindings register for the OpenSSL FFI (no file of its own)."""
+
+
+def outside_the_verifier_install(loaded: set[str]) -> list[str]:
+    """`foreign`, less what `cryptography` itself brings along (`CRYPTOGRAPHY_CARRIES`)."""
+    return [name for name in foreign(loaded) if name not in CRYPTOGRAPHY_CARRIES]
+
+
+INTEGRITY_MODULES = ["ledger.integrity.merkle", "ledger.integrity.note"]
+"""The integrity package's modules by name, so that one dropped from the package is noticed."""
+
+
+@pytest.mark.parametrize("module", ["ledger.integrity", *INTEGRITY_MODULES])
+def test_integrity_modules_import_only_the_standard_library_cryptography_and_rfc8785(
+    module: str,
+) -> None:
+    """Given a fresh interpreter, when the integrity package (or one of its modules) is
+    imported, then it pulls in nothing outside the standard library, cryptography and rfc8785,
+    and of our own modules only `ledger` and `ledger.integrity` itself (the standalone verifier
+    ships it alone)."""
+    file, loaded = full_names_loaded_by_importing(module)
+
+    ours = sorted(
+        name
+        for name in loaded
+        if name.split(".")[0] in OUR_PACKAGES
+        and name != "ledger"
+        and name != "ledger.integrity"
+        and not name.startswith("ledger.integrity.")
+    )
+    assert file is not None
+    assert outside_the_verifier_install({name.split(".")[0] for name in loaded}) == []
+    assert ours == []
+
+
+def test_the_integrity_package_is_regular_and_its_module_list_is_complete() -> None:
+    """`ledger.integrity` has an `__init__.py` (a namespace package would make the check above
+    vacuous) and the list above names every module in it."""
+    from importlib import resources
+
+    file, _ = modules_loaded_by_importing("ledger.integrity")
+    on_disk = sorted(
+        f"ledger.integrity.{entry.name.removesuffix('.py')}"
+        for entry in resources.files("ledger.integrity").iterdir()
+        if entry.name.endswith(".py") and entry.name != "__init__.py"
+    )
+
+    assert file is not None
+    assert file.endswith("__init__.py")
+    assert on_disk == INTEGRITY_MODULES
