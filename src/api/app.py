@@ -10,14 +10,20 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
-from api.routers import health, staff, units
+from api.routers import figures, health, staff, units
 from ledger.application import AssessmentLedger
+from ledger.projections.figures import open_figures_view
+from ledger.projections.projector import InProcessProjection
 from ledger.settings import Settings, get_settings
 
 TAGS = [
     {"name": "health", "description": "存活与就绪 / liveness and readiness probes"},
     {"name": "staff", "description": "员工记录 / staff members' records and history"},
     {"name": "units", "description": "窗口与处室 / windows' and offices' records and history"},
+    {
+        "name": "figures",
+        "description": "指标 / figures with their trace, fresh or as of a position",
+    },
 ]
 
 
@@ -36,9 +42,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     ledger = AssessmentLedger(env=settings.eventsourcing_env())
     app.state.ledger = ledger
+    # On PostgreSQL the figures are kept by the worker process (`ledger project`) and read here;
+    # on the embedded store this process keeps them, woken by its own saves.
+    projection = None if settings.store == "postgres" else InProcessProjection(ledger)
+    app.state.figures = projection.view if projection else open_figures_view(ledger.factory)
+    if projection is not None:
+        projection.start()
     try:
         yield
     finally:
+        if projection is not None:
+            projection.stop()
         ledger.close()
 
 
@@ -55,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    for module in (health, staff, units):
+    for module in (health, staff, units, figures):
         app.include_router(module.router)
     document_problem_media_type(app)
     return app

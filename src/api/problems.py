@@ -23,6 +23,7 @@ from ledger.errors import (
     RoleRequired,
     RuleViolation,
 )
+from ledger.projections.figures import ProjectionBehind
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,16 @@ class Problem(BaseModel):
         default=None,
         description="所需角色 / the role (or roles) the command needs",
         examples=["supervision_clerk"],
+    )
+    position: int | None = Field(
+        default=None,
+        description="投影位置 / the log position the figures have reached",
+        examples=[2950],
+    )
+    behind: int | None = Field(
+        default=None,
+        description="落后 / how many log positions the figures are behind the one asked for",
+        examples=[11],
     )
     errors: list[FieldError] | None = Field(
         default=None, description="校验错误 / the fields that failed validation"
@@ -213,6 +224,19 @@ async def _store_unavailable(request: Request, error: Exception) -> Response:
     )
 
 
+async def _projection_behind(request: Request, error: ProjectionBehind) -> Response:
+    return problem_response(
+        request,
+        503,
+        "/problems/projection-behind",
+        title="Figures not yet caught up",
+        detail=str(error),
+        headers={"Retry-After": "1"},
+        position=error.position,
+        behind=error.behind,
+    )
+
+
 async def _unexpected_error(request: Request, error: Exception) -> Response:
     logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=error)
     # The body says nothing about the error: its message or trace could reveal records.
@@ -225,6 +249,7 @@ ExceptionHandler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], ExceptionHandler] = {
     LedgerError: _ledger_error,
+    ProjectionBehind: _projection_behind,
     RequestValidationError: _validation_error,
     HTTPException: _http_error,
     # The library wraps the drivers' connection and lock-timeout errors in these two.

@@ -146,3 +146,68 @@ class UnitSummary(BaseModel):
     leader_in_charge: str | None = Field(
         description="分管领导 / the leader in charge today, null if none", examples=["L001"]
     )
+
+
+class FiguresQuery(BaseModel):
+    """Which figures, and how fresh."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int | None = Field(
+        default=None,
+        ge=2009,
+        le=9999,
+        description="年度 / only this year's periods",
+        examples=[2025],
+    )
+    min_position: int | None = Field(
+        default=None,
+        ge=0,
+        description="至少新到 / read-your-writes: wait until the figures include this log position",
+        examples=[2961],
+    )
+    wait: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="最长等待秒数 / how long to wait for min_position before 503",
+        examples=[2.0],
+    )
+    as_of: int | None = Field(
+        default=None,
+        ge=0,
+        description="截至位置 / the figures as known at this log position (computed from the log)",
+        examples=[300],
+    )
+
+
+class FigureItem(BaseModel):
+    """One figure: its canonical record holds the rule, threshold, outcome and trace."""
+
+    period: str = Field(description="期间 / period key", examples=["2025-Q1"])
+    figure: str = Field(description="指标 / figure name", examples=["excellent_individual"])
+    policy_version: str = Field(
+        description="政策版本 / policy version applied", examples=["measures-2009"]
+    )
+    record: dict[str, Any] = Field(description="指标记录 / the figure with the events it counted")
+
+
+class FiguresPage(BaseModel):
+    """A subject's figures and the log position they reflect."""
+
+    subject_kind: str = Field(description="对象 / staff or unit", examples=["staff"])
+    subject: str = Field(
+        description="员工编号或单位代码 / staff number or unit code", examples=["S0001"]
+    )
+    position: int = Field(
+        description="位置 / the log position the figures reflect", examples=[2961]
+    )
+    items: list[FigureItem]
+
+
+class FigureExplanation(BaseModel):
+    """Why a figure is what it is."""
+
+    explanation: dict[str, Any] = Field(
+        description="说明 / rule, threshold, policy version, events counted and left out"
+    )

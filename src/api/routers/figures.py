@@ -1,0 +1,138 @@
+"""Figures: a staff member's or a unit's figures from the projection (optionally at least as
+fresh as a log position), as known at a past position, and the explanation of one figure."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+
+from api.deps import LedgerDep
+from api.problems import problem_responses
+from api.schemas import FigureExplanation, FigureItem, FiguresPage, FiguresQuery, StaffNumber
+from ledger.application import AssessmentLedger
+from ledger.errors import RecordNotFound
+from ledger.projections.as_of import explain_figure, figures_as_of
+from ledger.projections.figures import FiguresView, figure_row
+
+router = APIRouter(prefix="/api/v1", tags=["figures"], responses=problem_responses(404, 422, 503))
+
+UnitCode = Annotated[str, Path(description="窗口或处室代码 / unit code", examples=["W01"])]
+PeriodKey = Annotated[
+    str, Path(description="期间 / period: 2025-03, 2025-Q1, 2025-H1 or 2025", examples=["2025-Q1"])
+]
+FigureName = Annotated[
+    str, Path(description="指标 / figure name", examples=["excellent_individual"])
+]
+
+
+def _view(request: Request) -> FiguresView:
+    view: FiguresView = request.app.state.figures
+    return view
+
+
+def _page(
+    ledger: AssessmentLedger, view: FiguresView, kind: str, subject: str, query: FiguresQuery
+) -> FiguresPage:
+    """The subject's figures: from the view (waiting for `min_position` if asked), or as known
+    at `as_of` computed from the log (the view is not involved then)."""
+    if query.as_of is not None:
+        records = [
+            figure_row(figure)
+            for figure in figures_as_of(ledger, query.as_of)
+            if figure_row(figure).subject_kind == kind and figure.subject == subject
+        ]
+        position = min(query.as_of, ledger.head_position())
+    else:
+        if query.min_position is not None:
+            view.wait_for(query.min_position, query.wait)
+        position = view.position()
+        records = view.subject_rows(kind, subject)
+    if query.year is not None:
+        records = [row for row in records if row.year == query.year]
+    items = [
+        FigureItem(
+            period=row.period,
+            figure=row.figure,
+            policy_version=row.policy_version,
+            record=_decoded(row.record),
+        )
+        for row in sorted(records, key=lambda row: (row.period, row.figure))
+    ]
+    return FiguresPage(subject_kind=kind, subject=subject, position=position, items=items)
+
+
+def _decoded(record: bytes) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(record)
+    return decoded
+
+
+@router.get("/staff/{staff_number}/figures", summary="员工指标 / a staff member's figures")
+def list_staff_figures(
+    staff_number: StaffNumber,
+    query: Annotated[FiguresQuery, Query()],
+    ledger: LedgerDep,
+    request: Request,
+) -> FiguresPage:
+    """Deduction totals, bonus statuses, notices, head liabilities and eligibility per period,
+    each with the events it was computed from and the policy version."""
+    ledger.staff(staff_number)  # RecordNotFound (404) for an unregistered number
+    return _page(ledger, _view(request), "staff", staff_number, query)
+
+
+@router.get("/units/{code}/figures", summary="窗口指标 / a window's figures")
+def list_unit_figures(
+    code: UnitCode,
+    query: Annotated[FiguresQuery, Query()],
+    ledger: LedgerDep,
+    request: Request,
+) -> FiguresPage:
+    """Per quarter the headcount, total and excellent-window eligibility, and the year's."""
+    ledger.unit(code)
+    return _page(ledger, _view(request), "unit", code, query)
+
+
+@router.get(
+    "/staff/{staff_number}/figures/{period}/{figure}/explanation",
+    summary="指标说明 / why a staff member's figure is what it is",
+)
+def explain_staff_figure(
+    staff_number: StaffNumber,
+    period: PeriodKey,
+    figure: FigureName,
+    ledger: LedgerDep,
+    as_of: Annotated[
+        int | None,
+        Query(ge=0, description="截至位置 / as known at this log position", examples=[300]),
+    ] = None,
+) -> FigureExplanation:
+    """The rule and threshold applied, the events counted and those left out with the reason."""
+    return _explanation(ledger, "staff", staff_number, period, figure, as_of)
+
+
+@router.get(
+    "/units/{code}/figures/{period}/{figure}/explanation",
+    summary="指标说明 / why a window's figure is what it is",
+)
+def explain_unit_figure(
+    code: UnitCode,
+    period: PeriodKey,
+    figure: FigureName,
+    ledger: LedgerDep,
+    as_of: Annotated[
+        int | None,
+        Query(ge=0, description="截至位置 / as known at this log position", examples=[300]),
+    ] = None,
+) -> FigureExplanation:
+    """The rule and threshold applied, the events counted and those left out with the reason."""
+    return _explanation(ledger, "unit", code, period, figure, as_of)
+
+
+def _explanation(
+    ledger: AssessmentLedger, kind: str, subject: str, period: str, name: str, as_of: int | None
+) -> FigureExplanation:
+    explained = explain_figure(ledger, kind, subject, period, name, as_of)
+    if explained is None:
+        raise RecordNotFound(f"{subject} has no figure {name} for {period}")
+    return FigureExplanation(explanation=explained)

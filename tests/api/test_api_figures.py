@@ -1,0 +1,107 @@
+"""Figures over HTTP: read-your-writes by log position, as-of a past position, explanations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.application import AssessmentLedger
+from ledger.projections.projector import InProcessProjection
+
+MARCH_TOTAL = "/api/v1/staff/S001/figures/2025-03/deduction_total/explanation"
+
+
+def caught_up(ledger: AssessmentLedger) -> int:
+    """What the worker process does on PostgreSQL (the app projects in-process elsewhere)."""
+    return InProcessProjection(ledger).catch_up()
+
+
+def march_total(page: dict[str, Any]) -> str:
+    (total,) = [
+        item["record"]["total"]
+        for item in page["items"]
+        if (item["period"], item["figure"]) == ("2025-03", "deduction_total")
+    ]
+    return str(total)
+
+
+@pytest.mark.usefixtures("center")
+def test_given_the_last_write_when_asking_for_figures_at_least_that_fresh_then_they_include_it(
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    head = served_ledger.head_position()
+    caught_up(served_ledger)
+
+    response = client.get(f"/api/v1/staff/S001/figures?min_position={head}&year=2025")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["position"] >= head
+    assert march_total(response.json()) == "2.0"  # five deductions of 0.5, one revoked
+
+
+@pytest.mark.usefixtures("center")
+def test_given_figures_not_yet_that_fresh_when_waiting_runs_out_then_503_says_how_far_behind(
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    wanted = served_ledger.head_position() + 50
+
+    response = client.get(f"/api/v1/staff/S001/figures?min_position={wanted}&wait=0.2")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "/problems/projection-behind"
+    assert problem["behind"] == wanted - problem["position"] > 0
+
+
+@pytest.mark.usefixtures("center")
+def test_given_a_past_position_when_asking_as_of_it_then_later_deductions_are_not_counted(
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    history = served_ledger.history(served_ledger.staff_stream("S001"), limit=100)
+    second_deduction = history[3].position  # registered, assigned, then two deductions
+
+    response = client.get(f"/api/v1/staff/S001/figures?as_of={second_deduction}&year=2025")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["position"] == second_deduction
+    assert march_total(response.json()) == "1.0"
+
+
+@pytest.mark.usefixtures("center")
+def test_given_a_revoked_deduction_when_explaining_the_total_then_it_is_left_out_with_why(
+    client: TestClient,
+) -> None:
+    response = client.get(MARCH_TOTAL)
+
+    assert response.status_code == 200, response.text
+    explanation = response.json()["explanation"]
+    assert (explanation["rule"], explanation["total"]) == ("R-20", "2.0")
+    assert len(explanation["trace"]["counted"]) == 4
+    assert [item["reason"] for item in explanation["trace"]["left_out"]] == ["revoked"]
+
+
+@pytest.mark.usefixtures("center")
+def test_a_figure_that_does_not_exist_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/api/v1/staff/S001/figures/2025-03/no_such_figure/explanation")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.usefixtures("center")
+def test_given_a_window_when_reading_its_figures_then_each_quarter_has_its_eligibility(
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    head = served_ledger.head_position()
+    caught_up(served_ledger)
+
+    response = client.get(f"/api/v1/units/W01/figures?min_position={head}&year=2025")
+
+    assert response.status_code == 200, response.text
+    quarters = [
+        item["period"] for item in response.json()["items"] if item["figure"] == "excellent_window"
+    ]
+    assert quarters == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
