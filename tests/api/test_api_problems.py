@@ -164,6 +164,10 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
         "list_staff_events",
         "read_unit",
         "list_unit_events",
+        "list_staff_figures",
+        "list_unit_figures",
+        "explain_staff_figure",
+        "explain_unit_figure",
     }
 
 
