@@ -7,6 +7,7 @@
     ledger history STAFF_NUMBER [--newest-first] [--limit N]
     ledger project [--batch N]                      keep the figures view current (worker)
     ledger rebuild                                  drop and rebuild the figures view
+    ledger verify-store                             recompute every Merkle leaf and the tree
 
 Every command acts as the OPERATOR actor and reads its store from the settings
 (LEDGER_DATABASE_URL). A refusal prints one line, `error: <message>`, on stderr: exit status 2
@@ -474,6 +475,27 @@ def rebuild() -> None:
         f"{rebuilt.compute_seconds:.2f} s, write {rebuilt.write_seconds:.2f} s)\n"
         f"  checksum {checksum}"
     )
+
+
+# ledger verify-store
+
+
+@app.command("verify-store")
+def verify_store_command() -> None:
+    """Recompute every Merkle leaf from the stored events and the whole tree; report the first
+    inconsistency (which row, which check). Exit status 1 if there is one."""
+    from ledger.integrity.store_audit import verify_store
+
+    settings = _settings()
+    with _ledger(settings) as ledger:
+        report = verify_store(ledger)
+    typer.echo(
+        f"{report.events} events, {report.leaves} leaves, tree size {report.tree_size}, "
+        f"root {report.root.hex()} ({report.seconds:.2f} s)"
+    )
+    if report.problem is not None:
+        raise Refusal(f"store inconsistent: {report.problem}")
+    typer.echo("ok: " + "; ".join(report.checks))
 
 
 def main() -> None:

@@ -2,8 +2,22 @@
 
 Inside the transaction that inserts a command's events (the library's hooks, while its write
 lock is held) each recorder stamps every event's `recorded_at` from the database clock, never
-decreasing along the log, and writes the command's idempotency record. The integrity layer
-extends the same hooks with Merkle leaves.
+decreasing along the log, and writes the command's idempotency record, and the Merkle log
+(SPEC 7.1): one leaf row per event (dense leaf index from 0 in log order, position, leaf hash,
+salt, previous leaf hash of the stream, the recorded_at used, the payload commitment) and the
+one-row tree (size, root, compact range) updated once per transaction, so the current root is
+one row read. Leaf bytes: `ledger.integrity.leaf`; the audit: `ledger.integrity.store_audit`.
+
+PostgreSQL, per transaction, beyond the library's statements: one prefetch SELECT (tree row and
+the previous leaf hash of each stream that had events) queued after the LOCK TABLE on its own
+cursor and answered by the library's sync; the events' INSERT returns the recorded_at stamps
+with the ids; one multi-row leaf INSERT and one tree UPDATE queued after the sync, travelling
+with the COMMIT. No extra round trip. SQLite: after the events' INSERT (write lock held), one
+tree SELECT, one SELECT per stream that had events before, one executemany leaf INSERT, one
+UPDATE. Memory: the same in the process.
+
+A store created before the leaves existed is re-created, not back-filled: its tree starts empty
+at the first new event, and `ledger verify-store` reports the older events as `leaf_missing`.
 """
 
 from __future__ import annotations
@@ -18,7 +32,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, InterfaceError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
@@ -37,6 +56,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
 from ledger.errors import IdempotencyKeyInFlight
+from ledger.integrity.leaf import LeafRow, build_leaves, format_recorded_at
+from ledger.integrity.merkle import EMPTY_ROOT, CompactRange
+from ledger.integrity.store_audit import AuditedEvent, TreeState
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,25 @@ class LoggedEvent:
     topic: str
     state: bytes
     recorded_at: datetime
+
+
+def _first_versions(stored_events: Sequence[StoredEvent]) -> dict[UUID, int]:
+    """Each stream's first version in a transaction, for the streams that had events before."""
+    first: dict[UUID, int] = {}
+    for stored in stored_events:
+        stream = _uuid(stored.originator_id)
+        if stream not in first:
+            first[stream] = stored.originator_version
+    return {stream: version for stream, version in first.items() if version > 1}
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
+
+
+def _advance(frontier: CompactRange, rows: list[LeafRow]) -> TreeState:
+    frontier.extend(row.leaf_hash for row in rows)
+    return TreeState(frontier.size, frontier.root(), frontier.to_bytes())
 
 
 class StaleRead(IntegrityError):
@@ -179,6 +220,8 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         schema = Identifier(datastore.schema)
         self.recorded_table = Identifier(f"{prefix}_recorded")
         self.idempotency_table = Identifier(f"{prefix}_idempotency")
+        self.leaves_table = Identifier(f"{prefix}_leaves")
+        self.tree_table = Identifier(f"{prefix}_tree")
         events = Identifier(events_table_name)
         self.sql_create_statements.extend(
             [
@@ -213,6 +256,27 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                     "created_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
                     "PRIMARY KEY (actor_id, key))"
                 ).format(schema=schema, table=self.idempotency_table),
+                # The Merkle log: one leaf per event, dense index in log order (section 7.1).
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    "leaf_index bigint PRIMARY KEY, "
+                    "position bigint NOT NULL UNIQUE, "
+                    "leaf_hash bytea NOT NULL, "
+                    "salt bytea NOT NULL, "
+                    "prev_stream_leaf_hash bytea, "
+                    "recorded_at timestamptz NOT NULL, "
+                    "payload_commitment bytea NOT NULL)"
+                ).format(schema=schema, table=self.leaves_table),
+                # One row: the tree's size, root and compact range after the last transaction.
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    "id smallint PRIMARY KEY CHECK (id = 1), "
+                    "size bigint NOT NULL, root bytea NOT NULL, frontier bytea NOT NULL)"
+                ).format(schema=schema, table=self.tree_table),
+                SQL(
+                    "INSERT INTO {schema}.{table} (id, size, root, frontier) "
+                    "VALUES (1, 0, decode({empty}, 'hex'), ''::bytea) ON CONFLICT DO NOTHING"
+                ).format(schema=schema, table=self.tree_table, empty=EMPTY_ROOT.hex()),
             ]
         )
         # The events' INSERT itself stamps them: one statement, so no event is ever stored
@@ -230,7 +294,7 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                 "(SELECT GREATEST(clock_timestamp(), "
                 "COALESCE(MAX(recorded_at), '-infinity'::timestamptz)) AS now "
                 "FROM {schema}.{table}) AS stamp "
-                "ORDER BY inserted.notification_id RETURNING notification_id"
+                "ORDER BY inserted.notification_id RETURNING notification_id, recorded_at"
             ).format(schema=schema, table=self.recorded_table)
         )
         self.sql_check_reads = SQL(
@@ -239,6 +303,43 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
             "ON e.originator_id = r.id AND e.originator_version > r.version LIMIT 1"
         ).format(schema=schema, stale=Identifier(f"{prefix}_stale_reads"), events=events)
+        # Read after the table lock, with the INSERT (see _insert_stored_events): the tree row
+        # and the last leaf hash before this transaction of each stream that had events.
+        self.sql_prefetch_tree = SQL(
+            "SELECT t.size, t.frontier, ARRAY(SELECT (SELECT l.leaf_hash FROM {schema}.{leaves} l "
+            "WHERE l.position = (SELECT e.notification_id FROM {schema}.{events} e "
+            "WHERE e.originator_id = r.id AND e.originator_version < r.version "
+            "ORDER BY e.originator_version DESC LIMIT 1)) "
+            "FROM unnest(%s::uuid[], %s::bigint[]) WITH ORDINALITY AS r(id, version, n) "
+            "ORDER BY r.n) AS previous FROM {schema}.{tree} t WHERE t.id = 1"
+        ).format(schema=schema, leaves=self.leaves_table, events=events, tree=self.tree_table)
+        self.sql_insert_leaves = SQL(
+            "INSERT INTO {schema}.{leaves} "
+            "(leaf_index, position, leaf_hash, salt, prev_stream_leaf_hash, recorded_at, "
+            "payload_commitment) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[], %s::bytea[], "
+            "%s::bytea[], %s::timestamptz[], %s::bytea[])"
+        ).format(schema=schema, leaves=self.leaves_table)
+        # The size guard cannot fail under the table lock; if it ever did, the CHECK (id = 1)
+        # makes the server abort the transaction rather than leave the row behind.
+        self.sql_update_tree = SQL(
+            "UPDATE {schema}.{tree} SET size = %s, root = %s, frontier = %s, "
+            "id = CASE WHEN size = %s THEN 1 ELSE 0 END WHERE id = 1"
+        ).format(schema=schema, tree=self.tree_table)
+        self.sql_select_tree = SQL(
+            "SELECT size, root, frontier FROM {schema}.{tree} WHERE id = 1"
+        ).format(schema=schema, tree=self.tree_table)
+        self.sql_select_leaves = SQL(
+            "SELECT leaf_index, position, leaf_hash, salt, prev_stream_leaf_hash, recorded_at, "
+            "payload_commitment "
+            "FROM {schema}.{leaves} "
+        ).format(schema=schema, leaves=self.leaves_table)
+        self.sql_audit_events = SQL(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+            "r.recorded_at FROM {schema}.{events} e "
+            "LEFT JOIN {schema}.{recorded} r USING (notification_id) ORDER BY e.notification_id"
+        ).format(schema=schema, events=events, recorded=self.recorded_table)
+        self._prefetched = threading.local()
         self.sql_abort_transaction = SQL(
             "DO $$ BEGIN RAISE EXCEPTION 'ledger: the recorder failed inside the insert "
             "transaction; nothing was recorded'; END $$"
@@ -268,6 +369,9 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.lock_table_statements = [_rendered(s) for s in self.lock_table_statements]
         self.sql_check_reads = _rendered(self.sql_check_reads)
         self.sql_insert_idempotency = _rendered(self.sql_insert_idempotency)
+        self.sql_prefetch_tree = _rendered(self.sql_prefetch_tree)
+        self.sql_insert_leaves = _rendered(self.sql_insert_leaves)
+        self.sql_update_tree = _rendered(self.sql_update_tree)
 
     def _insert_stored_events(
         self,
@@ -276,6 +380,13 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> None:
         super()._insert_stored_events(curs, stored_events, **kwargs)
+        # The tree row and the streams' previous leaf hashes, read after the LOCK TABLE on a
+        # cursor of its own, answered by the library's sync with the INSERT: no extra round trip.
+        # A failed earlier attempt (retry) leaves its cursor here: replaced.
+        first = _first_versions(stored_events)
+        prefetch = curs.connection.cursor()
+        prefetch.execute(self.sql_prefetch_tree, (list(first), list(first.values())), prepare=True)
+        self._prefetched.value = (prefetch, list(first))
         read_set: ReadSet | None = kwargs.get("read_set")
         if read_set:
             # After the library's LOCK TABLE: no writer can change a record between this check
@@ -293,9 +404,31 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        prefetch, streams = self._prefetched.__dict__.pop("value", (None, []))
         try:
-            self._write_beside_events(curs, list(notification_ids or ()), kwargs)
+            # The library's own fetch, reading the recorded_at stamps returned beside the ids.
+            assert curs.statusmessage and curs.statusmessage.startswith("INSERT")
+            rows = curs.fetchall()
+            notification_ids = [row["notification_id"] for row in rows]
+            if len(notification_ids) != len(stored_events):
+                raise ProgrammingError(
+                    f"got {len(notification_ids)} notification ids for {len(stored_events)} events"
+                )
+            if prefetch is None:
+                raise ProgrammingError("the tree row was not read in the insert transaction")
+            tree = prefetch.fetchone()
+            prefetch.close()
+            if tree is None:
+                raise ProgrammingError("the Merkle tree row is missing (re-create the store)")
+            self._write_leaves(
+                curs,
+                stored_events,
+                notification_ids,
+                [row["recorded_at"] for row in rows],
+                tree,
+                dict(zip(streams, tree["previous"], strict=True)),
+            )
+            self._write_beside_events(curs, notification_ids, kwargs)
         except BaseException:
             # The library catches an error raised here inside its transaction block and re-raises
             # it only after the COMMIT, which would keep the events without what belongs beside
@@ -303,6 +436,104 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.sql_abort_transaction)
             raise
         return notification_ids
+
+    def _write_leaves(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        notification_ids: list[int],
+        stamps: list[datetime],
+        tree: DictRow,
+        previous: dict[UUID, bytes | None],
+    ) -> None:
+        """Queue the transaction's leaves (one multi-row INSERT) and the new tree row."""
+        size = int(tree["size"])
+        rows = build_leaves(
+            size,
+            [
+                (position, _uuid(s.originator_id), s.originator_version, s.topic, s.state)
+                for position, s in zip(notification_ids, stored_events, strict=True)
+            ],
+            [format_recorded_at(stamp) for stamp in stamps],
+            {stream: bytes(h) if h is not None else None for stream, h in previous.items()},
+        )
+        state = _advance(CompactRange.from_bytes(size, bytes(tree["frontier"])), rows)
+        curs.execute(
+            self.sql_insert_leaves,
+            (
+                [row.leaf_index for row in rows],
+                notification_ids,
+                [row.leaf_hash for row in rows],
+                [row.salt for row in rows],
+                [row.prev_stream_leaf_hash for row in rows],
+                stamps,
+                [row.payload_commitment for row in rows],
+            ),
+            prepare=True,
+        )
+        curs.execute(
+            self.sql_update_tree, (state.size, state.root, state.frontier, size), prepare=True
+        )
+
+    def current_root(self) -> bytes:
+        """The root of the tree over every leaf (one row read)."""
+        return self.tree_state().root
+
+    def tree_size(self) -> int:
+        """The number of leaves."""
+        return self.tree_state().size
+
+    def tree_state(self) -> TreeState:
+        """The stored tree row."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_tree)
+            row = curs.fetchone()
+        if row is None:
+            raise ProgrammingError("the Merkle tree row is missing (re-create the store)")
+        return TreeState(int(row["size"]), bytes(row["root"]), bytes(row["frontier"]))
+
+    def leaf(self, index: int) -> LeafRow | None:
+        """The leaf at an index, if there is one."""
+        rows = self._leaf_rows(SQL("WHERE leaf_index = %s"), [index])
+        return rows[0] if rows else None
+
+    def leaves(self) -> list[LeafRow]:
+        """Every leaf, by index."""
+        return self._leaf_rows(SQL("ORDER BY leaf_index"), [])
+
+    def _leaf_rows(self, tail: Any, params: list[Any]) -> list[LeafRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_leaves + tail, params)
+            return [
+                LeafRow(
+                    int(row["leaf_index"]),
+                    int(row["position"]),
+                    bytes(row["leaf_hash"]),
+                    bytes(row["salt"]),
+                    None
+                    if row["prev_stream_leaf_hash"] is None
+                    else bytes(row["prev_stream_leaf_hash"]),
+                    format_recorded_at(row["recorded_at"]),
+                    bytes(row["payload_commitment"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def audit_events(self) -> list[AuditedEvent]:
+        """Every stored event row with its recorded_at stamp (if it has one), in log order."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_audit_events)
+            return [
+                AuditedEvent(
+                    int(row["notification_id"]),
+                    _uuid(row["originator_id"]),
+                    int(row["originator_version"]),
+                    row["topic"],
+                    bytes(row["state"]),
+                    None if row["recorded_at"] is None else format_recorded_at(row["recorded_at"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def _write_beside_events(
         self, curs: Any, notification_ids: list[int], options: dict[str, Any]
@@ -439,6 +670,16 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             "command TEXT NOT NULL, outcome TEXT NOT NULL, position INTEGER, "
             f"created_at TEXT NOT NULL DEFAULT ({_SQLITE_NOW}), "
             "PRIMARY KEY (actor_id, key))",
+            # The Merkle log (see the PostgreSQL recorder); recorded_at as the leaf holds it.
+            "CREATE TABLE IF NOT EXISTS stored_leaves ("
+            "leaf_index INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, "
+            "leaf_hash BLOB NOT NULL, salt BLOB NOT NULL, prev_stream_leaf_hash BLOB, "
+            "recorded_at TEXT NOT NULL, payload_commitment BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS merkle_tree ("
+            "id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, "
+            "root BLOB NOT NULL, frontier BLOB NOT NULL)",
+            "INSERT OR IGNORE INTO merkle_tree (id, size, root, frontier) "
+            f"VALUES (1, 0, X'{EMPTY_ROOT.hex()}', X'')",
         ]
 
     def _insert_events(
@@ -478,6 +719,7 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             "INSERT INTO recorded_at (notification_id, recorded_at) VALUES (?, ?)",
             [(position, now) for position in notification_ids],
         )
+        self._write_leaves(c, stored_events, list(notification_ids), now)
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
             c.execute(
@@ -493,6 +735,135 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 ),
             )
         return notification_ids
+
+    def _write_leaves(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        notification_ids: list[int],
+        now: str,
+    ) -> None:
+        """The transaction's leaves and the new tree row (the write lock is held: after the
+        events INSERT, so the tree row read here is the log's last)."""
+        c.execute("SELECT size, frontier FROM merkle_tree WHERE id = 1")
+        tree = c.fetchone()
+        if tree is None:
+            raise ProgrammingError("the Merkle tree row is missing (re-create the store)")
+        previous: dict[UUID, bytes | None] = {}
+        for stream, version in _first_versions(stored_events).items():
+            c.execute(
+                "SELECT leaf_hash FROM stored_leaves WHERE position = (SELECT rowid "
+                "FROM stored_events WHERE originator_id = ? AND originator_version < ? "
+                "ORDER BY originator_version DESC LIMIT 1)",
+                (stream.hex, version),
+            )
+            found = c.fetchone()
+            previous[stream] = None if found is None else bytes(found["leaf_hash"])
+        size = int(tree["size"])
+        stamp = format_recorded_at(_utc(now))
+        rows = build_leaves(
+            size,
+            [
+                (position, _uuid(s.originator_id), s.originator_version, s.topic, s.state)
+                for position, s in zip(notification_ids, stored_events, strict=True)
+            ],
+            [stamp] * len(notification_ids),
+            previous,
+        )
+        state = _advance(CompactRange.from_bytes(size, bytes(tree["frontier"])), rows)
+        c.executemany(
+            "INSERT INTO stored_leaves (leaf_index, position, leaf_hash, salt, "
+            "prev_stream_leaf_hash, recorded_at, payload_commitment) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.leaf_index,
+                    r.position,
+                    r.leaf_hash,
+                    r.salt,
+                    r.prev_stream_leaf_hash,
+                    stamp,
+                    r.payload_commitment,
+                )
+                for r in rows
+            ],
+        )
+        c.execute(
+            "UPDATE merkle_tree SET size = ?, root = ?, frontier = ? WHERE id = 1",
+            (state.size, state.root, state.frontier),
+        )
+
+    def current_root(self) -> bytes:
+        """The root of the tree over every leaf (one row read)."""
+        return self.tree_state().root
+
+    def tree_size(self) -> int:
+        """The number of leaves."""
+        return self.tree_state().size
+
+    def tree_state(self) -> TreeState:
+        """The stored tree row."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT size, root, frontier FROM merkle_tree WHERE id = 1")
+            row = c.fetchone()
+        if row is None:
+            raise ProgrammingError("the Merkle tree row is missing (re-create the store)")
+        return TreeState(int(row["size"]), bytes(row["root"]), bytes(row["frontier"]))
+
+    _SELECT_LEAVES = (
+        "SELECT leaf_index, position, leaf_hash, salt, prev_stream_leaf_hash, recorded_at, "
+        "payload_commitment "
+        "FROM stored_leaves "
+    )
+
+    def leaf(self, index: int) -> LeafRow | None:
+        """The leaf at an index, if there is one."""
+        rows = self._leaf_rows(self._SELECT_LEAVES + "WHERE leaf_index = ?", [index])
+        return rows[0] if rows else None
+
+    def leaves(self) -> list[LeafRow]:
+        """Every leaf, by index."""
+        return self._leaf_rows(self._SELECT_LEAVES + "ORDER BY leaf_index", [])
+
+    def _leaf_rows(self, statement: str, params: list[Any]) -> list[LeafRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [
+                LeafRow(
+                    int(row["leaf_index"]),
+                    int(row["position"]),
+                    bytes(row["leaf_hash"]),
+                    bytes(row["salt"]),
+                    None
+                    if row["prev_stream_leaf_hash"] is None
+                    else bytes(row["prev_stream_leaf_hash"]),
+                    row["recorded_at"],
+                    bytes(row["payload_commitment"]),
+                )
+                for row in c.fetchall()
+            ]
+
+    def audit_events(self) -> list[AuditedEvent]:
+        """Every stored event row with its recorded_at stamp (if it has one), in log order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT e.rowid AS notification_id, e.originator_id, e.originator_version, "
+                "e.topic, e.state, r.recorded_at FROM stored_events e "
+                "LEFT JOIN recorded_at r ON r.notification_id = e.rowid ORDER BY e.rowid"
+            )
+            return [
+                AuditedEvent(
+                    int(row["notification_id"]),
+                    UUID(row["originator_id"]),
+                    int(row["originator_version"]),
+                    row["topic"],
+                    bytes(row["state"]),
+                    None
+                    if row["recorded_at"] is None
+                    else format_recorded_at(_utc(row["recorded_at"])),
+                )
+                for row in c.fetchall()
+            ]
 
     def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         """The stored record of a key, if any."""
@@ -621,6 +992,9 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._recorded_at: list[datetime] = []
+        self._leaves: list[LeafRow] = []
+        self._stream_heads: dict[UUID, bytes | None] = {}
+        self._frontier = CompactRange()
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._keys = _ProcessLocalKeys()
 
@@ -642,6 +1016,19 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
             if self._recorded_at:
                 now = max(now, self._recorded_at[-1])
             self._recorded_at.extend(now for _ in notification_ids)
+            heads = dict(self._stream_heads)
+            rows = build_leaves(
+                len(self._leaves),
+                [
+                    (position, _uuid(s.originator_id), s.originator_version, s.topic, s.state)
+                    for position, s in zip(notification_ids, stored_events, strict=True)
+                ],
+                [format_recorded_at(now)] * len(notification_ids),
+                heads,
+            )
+            self._leaves.extend(rows)
+            self._stream_heads = heads
+            self._frontier.extend(row.leaf_hash for row in rows)
             if record is not None:
                 self._idempotency[(record.actor_id, record.key)] = IdempotencyRecord(
                     record.actor_id,
@@ -652,6 +1039,45 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
                     max(notification_ids),
                 )
             return notification_ids
+
+    def current_root(self) -> bytes:
+        """The root of the tree over every leaf."""
+        return self.tree_state().root
+
+    def tree_size(self) -> int:
+        """The number of leaves."""
+        return self.tree_state().size
+
+    def tree_state(self) -> TreeState:
+        """The kept tree: size, root and compact range."""
+        with self._database_lock:
+            frontier = self._frontier
+            return TreeState(frontier.size, frontier.root(), frontier.to_bytes())
+
+    def leaf(self, index: int) -> LeafRow | None:
+        """The leaf at an index, if there is one."""
+        with self._database_lock:
+            return self._leaves[index] if 0 <= index < len(self._leaves) else None
+
+    def leaves(self) -> list[LeafRow]:
+        """Every leaf, by index."""
+        with self._database_lock:
+            return list(self._leaves)
+
+    def audit_events(self) -> list[AuditedEvent]:
+        """Every stored event with its recorded_at stamp, in log order."""
+        with self._database_lock:
+            return [
+                AuditedEvent(
+                    position,
+                    _uuid(stored.originator_id),
+                    stored.originator_version,
+                    stored.topic,
+                    stored.state,
+                    format_recorded_at(self._recorded_at[position - 1]),
+                )
+                for position, stored in enumerate(self._stored_events, start=1)
+            ]
 
     def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         """The stored record of a key, if any."""

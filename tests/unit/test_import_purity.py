@@ -162,7 +162,12 @@ def outside_the_verifier_install(loaded: set[str]) -> list[str]:
     return [name for name in foreign(loaded) if name not in CRYPTOGRAPHY_CARRIES]
 
 
-INTEGRITY_MODULES = ["ledger.integrity.merkle", "ledger.integrity.note"]
+INTEGRITY_MODULES = [
+    "ledger.integrity.leaf",
+    "ledger.integrity.merkle",
+    "ledger.integrity.note",
+    "ledger.integrity.store_audit",
+]
 """The integrity package's modules by name, so that one dropped from the package is noticed."""
 
 
