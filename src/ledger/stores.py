@@ -198,6 +198,9 @@ def _sqlite_keys(datastore: SQLiteDatastore) -> _ProcessLocalKeys:
 
 # PostgreSQL
 
+SMALL_TRANSACTION = 8
+"""Up to this many events a transaction's leaves are inserted with scalar parameters."""
+
 
 def _rendered(statement: Any) -> Any:
     """A composed statement as the bytes it stands for (identifiers quoted without a server)."""
@@ -367,11 +370,24 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         # the insert transaction are rendered once here instead.
         self.insert_events_statement = _rendered(self.insert_events_statement)
         self.lock_table_statements = [_rendered(s) for s in self.lock_table_statements]
-        self.sql_check_reads = _rendered(self.sql_check_reads)
         self.sql_insert_idempotency = _rendered(self.sql_insert_idempotency)
+        # A data-modifying WITH runs whether or not the query reads it.
+        self.sql_check_reads_and_prefetch_tree = (
+            b"WITH stale AS ("
+            + _rendered(self.sql_check_reads)
+            + b") "
+            + _rendered(self.sql_prefetch_tree)
+        )
         self.sql_prefetch_tree = _rendered(self.sql_prefetch_tree)
         self.sql_insert_leaves = _rendered(self.sql_insert_leaves)
         self.sql_update_tree = _rendered(self.sql_update_tree)
+        self.sql_insert_leaves_head = _rendered(
+            SQL(
+                "INSERT INTO {schema}.{leaves} (leaf_index, position, leaf_hash, salt, "
+                "prev_stream_leaf_hash, recorded_at, payload_commitment)"
+            ).format(schema=schema, leaves=self.leaves_table)
+        )
+        self._leaf_inserts: dict[int, bytes] = {}
 
     def _insert_stored_events(
         self,
@@ -385,18 +401,21 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         # A failed earlier attempt (retry) leaves its cursor here: replaced.
         first = _first_versions(stored_events)
         prefetch = curs.connection.cursor()
-        prefetch.execute(self.sql_prefetch_tree, (list(first), list(first.values())), prepare=True)
-        self._prefetched.value = (prefetch, list(first))
         read_set: ReadSet | None = kwargs.get("read_set")
         if read_set:
-            # After the library's LOCK TABLE: no writer can change a record between this check
-            # and the COMMIT. Queued on a second cursor (the first one's result is the INSERT's
-            # notification ids) and answered by the library's own sync: no extra round trip. It
-            # fails in the server, so the transaction aborts (see _fetch_ids_after_insert_events).
-            with curs.connection.cursor() as check:
-                check.execute(
-                    self.sql_check_reads, (list(read_set), list(read_set.values())), prepare=True
-                )
+            # The same statement checks the command's read set: after the LOCK TABLE no writer
+            # can change a record between this check and the COMMIT, and a stale read fails in
+            # the server, so the transaction aborts (see _fetch_ids_after_insert_events).
+            prefetch.execute(
+                self.sql_check_reads_and_prefetch_tree,
+                (list(read_set), list(read_set.values()), list(first), list(first.values())),
+                prepare=True,
+            )
+        else:
+            prefetch.execute(
+                self.sql_prefetch_tree, (list(first), list(first.values())), prepare=True
+            )
+        self._prefetched.value = (prefetch, list(first))
 
     def _fetch_ids_after_insert_events(
         self,
@@ -458,22 +477,54 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             {stream: bytes(h) if h is not None else None for stream, h in previous.items()},
         )
         state = _advance(CompactRange.from_bytes(size, bytes(tree["frontier"])), rows)
-        curs.execute(
-            self.sql_insert_leaves,
-            (
-                [row.leaf_index for row in rows],
-                notification_ids,
-                [row.leaf_hash for row in rows],
-                [row.salt for row in rows],
-                [row.prev_stream_leaf_hash for row in rows],
-                stamps,
-                [row.payload_commitment for row in rows],
-            ),
-            prepare=True,
-        )
+        if len(rows) <= SMALL_TRANSACTION:
+            # Scalar parameters: psycopg dumps seven arrays far slower than a few values, and
+            # most transactions hold one command's two or three events.
+            curs.execute(
+                self._insert_leaves_values(len(rows)),
+                [
+                    value
+                    for row, position, stamp in zip(rows, notification_ids, stamps, strict=True)
+                    for value in (
+                        row.leaf_index,
+                        position,
+                        row.leaf_hash,
+                        row.salt,
+                        row.prev_stream_leaf_hash,
+                        stamp,
+                        row.payload_commitment,
+                    )
+                ],
+                prepare=True,
+            )
+        else:
+            curs.execute(
+                self.sql_insert_leaves,
+                (
+                    [row.leaf_index for row in rows],
+                    notification_ids,
+                    [row.leaf_hash for row in rows],
+                    [row.salt for row in rows],
+                    [row.prev_stream_leaf_hash for row in rows],
+                    stamps,
+                    [row.payload_commitment for row in rows],
+                ),
+                prepare=True,
+            )
         curs.execute(
             self.sql_update_tree, (state.size, state.root, state.frontier, size), prepare=True
         )
+
+    def _insert_leaves_values(self, count: int) -> bytes:
+        """The leaf INSERT with `count` rows of scalar parameters (rendered once per count)."""
+        statement = self._leaf_inserts.get(count)
+        if statement is None:
+            row = "(%s, %s, %s, %s, %s, %s::timestamptz, %s)"
+            statement = (
+                self.sql_insert_leaves_head + b" VALUES " + ", ".join([row] * count).encode()
+            )
+            self._leaf_inserts[count] = statement
+        return statement
 
     def current_root(self) -> bytes:
         """The root of the tree over every leaf (one row read)."""
