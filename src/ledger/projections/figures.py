@@ -56,6 +56,19 @@ class FigureRow:
     def key(self) -> tuple[str, str, str, str]:
         return (self.subject_kind, self.subject, self.period, self.figure)
 
+    @classmethod
+    def from_row(cls, found: Any) -> FigureRow:
+        """A row as a database cursor returns it (by column name)."""
+        return cls(
+            found["subject_kind"],
+            found["subject"],
+            found["period"],
+            found["figure"],
+            int(found["year"]),
+            found["policy_version"],
+            bytes(found["record"]),
+        )
+
     def columns(self) -> tuple[str, str, str, str, int, str, bytes]:
         """The row's values in column order."""
         k, s, p, f = self.key
@@ -320,22 +333,10 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             self._insert_rows(c, rows)
             self._insert_tracking(c, Tracking(VIEW_NAME, position))
 
-    @staticmethod
-    def _row(found: Any) -> FigureRow:
-        return FigureRow(
-            found["subject_kind"],
-            found["subject"],
-            found["period"],
-            found["figure"],
-            int(found["year"]),
-            found["policy_version"],
-            bytes(found["record"]),
-        )
-
     def rows(self) -> list[FigureRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {_SQLITE_COLUMNS} FROM figures")
-            return [self._row(found) for found in c.fetchall()]
+            return [FigureRow.from_row(found) for found in c.fetchall()]
 
     def subject_rows(self, kind: str, subject: str) -> list[FigureRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -343,7 +344,7 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
                 f"SELECT {_SQLITE_COLUMNS} FROM figures WHERE subject_kind = ? AND subject = ?",
                 [kind, subject],
             )
-            found = [self._row(row) for row in c.fetchall()]
+            found = [FigureRow.from_row(row) for row in c.fetchall()]
         return sorted(found, key=lambda r: r.key)
 
 
@@ -443,22 +444,10 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
             self._insert_tracking(curs, Tracking(VIEW_NAME, position))
             self._announce(curs, position)
 
-    @staticmethod
-    def _row(found: Any) -> FigureRow:
-        return FigureRow(
-            found["subject_kind"],
-            found["subject"],
-            found["period"],
-            found["figure"],
-            int(found["year"]),
-            found["policy_version"],
-            bytes(found["record"]),
-        )
-
     def rows(self) -> list[FigureRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.sql_select)
-            return [self._row(found) for found in curs.fetchall()]
+            return [FigureRow.from_row(found) for found in curs.fetchall()]
 
     def subject_rows(self, kind: str, subject: str) -> list[FigureRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -466,7 +455,7 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 self.sql_select + SQL(" WHERE subject_kind = %s AND subject = %s"),
                 (kind, subject),
             )
-            found = [self._row(row) for row in curs.fetchall()]
+            found = [FigureRow.from_row(row) for row in curs.fetchall()]
         return sorted(found, key=lambda r: r.key)
 
     def wait_for(self, position: int, timeout: float) -> int:
