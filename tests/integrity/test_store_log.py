@@ -272,3 +272,71 @@ def test_a_failing_leaf_write_rolls_the_events_back(tampered: Any) -> None:
         )
     assert ledger.head_position() == head
     assert recorder.tree_state() == before
+
+
+def _two_positions(ledger: AssessmentLedger, same_stream: bool) -> tuple[int, int]:
+    events = _recorder(ledger).audit_events()
+    first = events[len(events) // 2]
+    second = next(
+        e
+        for e in events[len(events) // 2 + 1 :]
+        if (e.stream_id == first.stream_id) == same_stream and e.state != first.state
+    )
+    return first.position, second.position
+
+
+def _swap(execute: Any, t: dict[str, str], column: str, first: int, second: int) -> None:
+    (a,) = execute(f"SELECT {column} FROM {t['events']} WHERE {t['id']} = ?", (first,))[0]
+    (b,) = execute(f"SELECT {column} FROM {t['events']} WHERE {t['id']} = ?", (second,))[0]
+    execute(f"UPDATE {t['events']} SET {column} = ? WHERE {t['id']} = ?", (b, first))
+    execute(f"UPDATE {t['events']} SET {column} = ? WHERE {t['id']} = ?", (a, second))
+
+
+def test_another_events_body_served_at_a_position_is_caught(tampered: Any) -> None:
+    """SPEC 7.5: a server returning another event's body (payloads of two streams swapped)."""
+    ledger, execute, t = tampered
+    first, second = _two_positions(ledger, same_stream=False)
+    _swap(execute, t, "state", first, second)
+    problem = verify_store(ledger).problem
+    assert problem is not None and problem.check == "payload_commitment", problem
+    assert f"position {first}" in problem.row
+
+
+def test_reordered_events_of_a_stream_are_caught(tampered: Any) -> None:
+    """SPEC 7.5: two events of one stream reordered (their payloads exchanged)."""
+    ledger, execute, t = tampered
+    first, second = _two_positions(ledger, same_stream=True)
+    _swap(execute, t, "state", first, second)
+    problem = verify_store(ledger).problem
+    assert problem is not None and problem.check == "payload_commitment", problem
+    assert f"position {first}" in problem.row
+
+
+def test_an_event_inserted_behind_the_applications_back_is_caught(tampered: Any) -> None:
+    """SPEC 7.5: an inserted event has no leaf."""
+    ledger, execute, t = tampered
+    last = _recorder(ledger).audit_events()[-1]
+    execute(
+        f"INSERT INTO {t['events']} (originator_id, originator_version, topic, state) "
+        "VALUES (?, ?, ?, ?)",
+        (
+            last.stream_id.hex if t["id"] == "rowid" else last.stream_id,
+            last.stream_version + 1,
+            last.topic,
+            last.state,
+        ),
+    )
+    problem = verify_store(ledger).problem
+    assert problem is not None and problem.check == "leaf_missing", problem
+
+
+def test_a_truncated_log_is_caught_by_the_tree_size(tampered: Any) -> None:
+    """SPEC 7.5: the log's last event removed with its leaf and stamp; the tree row remembers."""
+    ledger, execute, t = tampered
+    position = _recorder(ledger).audit_events()[-1].position
+    leaves = "stored_leaves" if t["id"] == "rowid" else t["events"].replace("_events", "_leaves")
+    execute(f"DELETE FROM {leaves} WHERE position = ?", (position,))
+    execute(f"DELETE FROM {t['recorded']} WHERE notification_id = ?", (position,))
+    execute(f"DELETE FROM {t['events']} WHERE {t['id']} = ?", (position,))
+    problem = verify_store(ledger).problem
+    assert problem is not None and problem.check == "tree_size", problem
