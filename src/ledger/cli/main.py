@@ -131,7 +131,7 @@ app.add_typer(calendar_app, name="calendar")
 # Wiring: settings and the store
 
 
-def _settings() -> Settings:
+def load_settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as error:
@@ -154,7 +154,7 @@ def _where(settings: Settings) -> str:
 
 
 @contextmanager
-def _ledger(settings: Settings, clock: Clock = system_clock) -> Iterator[AssessmentLedger]:
+def open_ledger(settings: Settings, clock: Clock = system_clock) -> Iterator[AssessmentLedger]:
     """The ledger on the configured store (the SQLite file's directory is created), closed after."""
     if settings.store == "sqlite":
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,12 +181,12 @@ def _parse_date(text: str, option: str) -> date:
 @app.command()
 def demo() -> None:
     """Seed the store with a realistic center-year of 2025 (first run only)."""
-    settings = _settings()
+    settings = load_settings()
     started = time.perf_counter()
     plan = build_plan()
     clock = SettableClock(plan.commands[0].at)
     where = _where(settings)
-    with _ledger(settings, clock) as ledger:
+    with open_ledger(settings, clock) as ledger:
         state = demo_state(ledger, plan)
         if state is DemoState.SEEDED:
             typer.echo(
@@ -255,7 +255,7 @@ def serve() -> None:
     """Serve the API on the configured host and port (LEDGER_HOST, LEDGER_PORT)."""
     import uvicorn
 
-    settings = _settings()
+    settings = load_settings()
     uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port)
 
 
@@ -278,7 +278,7 @@ def catalogue_load(
         items = read_catalogue_csv(text)
     except ValueError as error:
         raise UsageProblem(f"{file}: {error}") from None
-    with _ledger(_settings()) as ledger:
+    with open_ledger(load_settings()) as ledger:
         outcome = ledger.publish_catalogue(OPERATOR, items, day, reason)
     typer.echo(
         f"published catalogue version {outcome.number} ({len(items)} items), "
@@ -339,7 +339,7 @@ def calendar_load(
             list(calendar.makeup_workdays),
             calendar.source,
         )
-    with _ledger(_settings()) as ledger:
+    with open_ledger(load_settings()) as ledger:
         outcome = ledger.load_calendar_year(OPERATOR, year, holidays, makeup, source)
     typer.echo(
         f"loaded the calendar of {year}: {len(holidays)} holidays on weekdays, "
@@ -364,7 +364,7 @@ def history(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many events.")] = 50,
 ) -> None:
     """Print a staff member's events as a table."""
-    with _ledger(_settings()) as ledger:
+    with open_ledger(load_settings()) as ledger:
         items = ledger.history(
             ledger.staff_stream(staff_number), limit=limit, newest_first=newest_first
         )
@@ -410,10 +410,10 @@ def project(
     from ledger.projections.figures import open_figures_view
     from ledger.projections.projector import InProcessProjection, WorkerStop, run_worker
 
-    settings = _settings()
+    settings = load_settings()
     if settings.store == "memory":
         raise Refusal("the in-memory store lives in one process: nothing to project from here")
-    with _ledger(settings) as ledger:
+    with open_ledger(settings) as ledger:
         view = open_figures_view(ledger.factory)
         if settings.store == "sqlite":
             position = InProcessProjection(ledger, view).catch_up()
@@ -444,8 +444,8 @@ def rebuild() -> None:
     from ledger.projections.figures import open_figures_view
     from ledger.projections.rebuild import rebuild as rebuild_view
 
-    settings = _settings()
-    with _ledger(settings) as ledger:
+    settings = load_settings()
+    with open_ledger(settings) as ledger:
         view = open_figures_view(ledger.factory)
         progress = Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -486,8 +486,8 @@ def verify_store_command() -> None:
     inconsistency (which row, which check). Exit status 1 if there is one."""
     from ledger.integrity.store_audit import verify_store
 
-    settings = _settings()
-    with _ledger(settings) as ledger:
+    settings = load_settings()
+    with open_ledger(settings) as ledger:
         report = verify_store(ledger)
     typer.echo(
         f"{report.events} events, {report.leaves} leaves, tree size {report.tree_size}, "
