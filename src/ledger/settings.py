@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    log_origin: str = "assessment-ledger.local/center"
+    """The Merkle log's name in its checkpoints (C2SP origin line); also its key's name."""
+
+    key_dir: Path = Path("var/keys")
+    """Where the log's signing keys live: outside the database, never in it."""
+
+    witness_urls: list[str] = []
+    """Witnesses to ask for a cosignature when a checkpoint is published (JSON list)."""
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

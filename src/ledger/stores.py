@@ -56,9 +56,11 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
 
 from ledger.errors import IdempotencyKeyInFlight
+from ledger.integrity.checkpoints import SignCheckpoint, StoredCheckpoint, StoredStreamHeads
 from ledger.integrity.leaf import LeafRow, build_leaves, format_recorded_at
 from ledger.integrity.merkle import EMPTY_ROOT, CompactRange
 from ledger.integrity.store_audit import AuditedEvent, TreeState
+from ledger.integrity.stream_heads import StreamHead, StreamHeadsLeaf, StreamHeadsTree
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,20 @@ def _uuid(value: UUID | str) -> UUID:
 def _advance(frontier: CompactRange, rows: list[LeafRow]) -> TreeState:
     frontier.extend(row.leaf_hash for row in rows)
     return TreeState(frontier.size, frontier.root(), frontier.to_bytes())
+
+
+def _stream_heads_step(
+    size: int, frontier: bytes, heads: list[StreamHead], recorded_at: str, sign: SignCheckpoint
+) -> tuple[StoredStreamHeads, TreeState, StoredCheckpoint]:
+    """The stream-heads leaf after `size` leaves, the tree that ends with it, and its signed
+    checkpoint (SPEC 7.2): what every store writes in `record_checkpoint`."""
+    leaf = StreamHeadsLeaf.of(size, StreamHeadsTree(heads), recorded_at)
+    digest = leaf.leaf_hash()
+    compact = CompactRange.from_bytes(size, frontier)
+    compact.append(digest)
+    state = TreeState(compact.size, compact.root(), compact.to_bytes())
+    checkpoint = StoredCheckpoint(state.size, state.root, sign(state.size, state.root))
+    return StoredStreamHeads(size, leaf, digest), state, checkpoint
 
 
 class StaleRead(IntegrityError):
@@ -225,6 +241,8 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.idempotency_table = Identifier(f"{prefix}_idempotency")
         self.leaves_table = Identifier(f"{prefix}_leaves")
         self.tree_table = Identifier(f"{prefix}_tree")
+        self.stream_heads_table = Identifier(f"{prefix}_stream_heads")
+        self.checkpoints_table = Identifier(f"{prefix}_checkpoints")
         events = Identifier(events_table_name)
         self.sql_create_statements.extend(
             [
@@ -270,6 +288,20 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                     "recorded_at timestamptz NOT NULL, "
                     "payload_commitment bytea NOT NULL)"
                 ).format(schema=schema, table=self.leaves_table),
+                # The stream-heads leaves, each written just before a checkpoint (section 7.2).
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    "leaf_index bigint PRIMARY KEY, "
+                    "stream_count bigint NOT NULL, "
+                    "stream_heads_root bytea NOT NULL, "
+                    "recorded_at timestamptz NOT NULL, "
+                    "leaf_hash bytea NOT NULL)"
+                ).format(schema=schema, table=self.stream_heads_table),
+                # The signed checkpoints (public notes; the key is never in the database).
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    "size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL)"
+                ).format(schema=schema, table=self.checkpoints_table),
                 # One row: the tree's size, root and compact range after the last transaction.
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
@@ -365,6 +397,42 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             "r.recorded_at FROM {schema}.{events} e "
             "JOIN {schema}.{recorded} r USING (notification_id) "
         ).format(schema=schema, events=events, recorded=self.recorded_table)
+        self.sql_stream_heads_at = SQL(
+            "SELECT DISTINCT ON (e.originator_id) e.originator_id, e.originator_version, "
+            "l.leaf_hash FROM {schema}.{leaves} l "
+            "JOIN {schema}.{events} e ON e.notification_id = l.position "
+            "WHERE l.leaf_index < %s ORDER BY e.originator_id, e.originator_version DESC"
+        ).format(schema=schema, leaves=self.leaves_table, events=events)
+        self.sql_leaf_hashes = SQL(
+            "SELECT leaf_hash FROM (SELECT leaf_index, leaf_hash FROM {schema}.{leaves} "
+            "WHERE leaf_index < %s UNION ALL SELECT leaf_index, leaf_hash FROM {schema}.{heads} "
+            "WHERE leaf_index < %s) AS log ORDER BY leaf_index"
+        ).format(schema=schema, leaves=self.leaves_table, heads=self.stream_heads_table)
+        self.sql_select_checkpoints = SQL(
+            "SELECT size, root, note FROM {schema}.{table} ORDER BY size"
+        ).format(schema=schema, table=self.checkpoints_table)
+        self.sql_last_checkpoint = SQL(
+            "SELECT size, root, note FROM {schema}.{table} ORDER BY size DESC LIMIT 1"
+        ).format(schema=schema, table=self.checkpoints_table)
+        self.sql_insert_checkpoint = SQL(
+            "INSERT INTO {schema}.{table} (size, root, note) VALUES (%s, %s, %s)"
+        ).format(schema=schema, table=self.checkpoints_table)
+        self.sql_update_checkpoint = SQL(
+            "UPDATE {schema}.{table} SET note = %s WHERE size = %s"
+        ).format(schema=schema, table=self.checkpoints_table)
+        self.sql_insert_stream_heads = SQL(
+            "INSERT INTO {schema}.{table} "
+            "(leaf_index, stream_count, stream_heads_root, recorded_at, leaf_hash) "
+            "VALUES (%s, %s, %s, %s, %s)"
+        ).format(schema=schema, table=self.stream_heads_table)
+        self.sql_select_stream_heads = SQL(
+            "SELECT leaf_index, stream_count, stream_heads_root, recorded_at, leaf_hash "
+            "FROM {schema}.{table} ORDER BY leaf_index"
+        ).format(schema=schema, table=self.stream_heads_table)
+        self.sql_log_now = SQL(
+            "SELECT GREATEST(clock_timestamp(), COALESCE(MAX(recorded_at), "
+            "'-infinity'::timestamptz)) AS now FROM {schema}.{table}"
+        ).format(schema=schema, table=self.recorded_table)
 
         # psycopg renders a composed statement to bytes on every execution; the statements of
         # the insert transaction are rendered once here instead.
@@ -570,6 +638,103 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                 for row in curs.fetchall()
             ]
 
+    def record_checkpoint(self, sign: SignCheckpoint) -> StoredCheckpoint:
+        """Under the events' table lock: the stream-heads leaf, the tree, the signed checkpoint
+        (`ledger.integrity.checkpoints`); the last checkpoint if it is the log's end."""
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in self.lock_table_statements:
+                curs.execute(statement)
+            curs.execute(self.sql_select_tree)
+            tree = curs.fetchone()
+            if tree is None:
+                raise ProgrammingError("the Merkle tree row is missing (re-create the store)")
+            size = int(tree["size"])
+            curs.execute(self.sql_last_checkpoint)
+            last = curs.fetchone()
+            if last is not None and int(last["size"]) == size:
+                return StoredCheckpoint(size, bytes(last["root"]), last["note"])
+            curs.execute(self.sql_stream_heads_at, (size,))
+            heads = [
+                StreamHead(
+                    _uuid(row["originator_id"]),
+                    int(row["originator_version"]),
+                    bytes(row["leaf_hash"]),
+                )
+                for row in curs.fetchall()
+            ]
+            curs.execute(self.sql_log_now)
+            stamp_row = curs.fetchone()
+            assert stamp_row is not None  # an aggregate always returns a row
+            now = stamp_row["now"]
+            leaf, state, checkpoint = _stream_heads_step(
+                size, bytes(tree["frontier"]), heads, format_recorded_at(now), sign
+            )
+            curs.execute(
+                self.sql_insert_stream_heads,
+                (size, leaf.leaf.stream_count, leaf.leaf.stream_heads_root, now, leaf.leaf_hash),
+            )
+            curs.execute(self.sql_update_tree, (state.size, state.root, state.frontier, size))
+            curs.execute(
+                self.sql_insert_checkpoint, (checkpoint.size, checkpoint.root, checkpoint.note)
+            )
+        return checkpoint
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every kept checkpoint, oldest first."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_checkpoints)
+            return [
+                StoredCheckpoint(int(row["size"]), bytes(row["root"]), row["note"])
+                for row in curs.fetchall()
+            ]
+
+    def replace_checkpoint_note(self, size: int, note: str) -> None:
+        """Keep a new note text (more signatures) for the checkpoint of this size."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_update_checkpoint, (note, size))
+            if curs.rowcount != 1:
+                raise ProgrammingError(f"no checkpoint of size {size} is kept")
+
+    def stream_heads_leaves(self) -> list[StoredStreamHeads]:
+        """Every stream-heads leaf, by index."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_stream_heads)
+            return [
+                StoredStreamHeads(
+                    int(row["leaf_index"]),
+                    StreamHeadsLeaf(
+                        int(row["leaf_index"]),
+                        int(row["stream_count"]),
+                        bytes(row["stream_heads_root"]),
+                        format_recorded_at(row["recorded_at"]),
+                    ),
+                    bytes(row["leaf_hash"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        """The hashes of the first `size` leaves (event and stream-heads leaves)."""
+        with self.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
+            curs.execute(self.sql_leaf_hashes, (size, size))
+            hashes = [bytes(row["leaf_hash"]) for row in curs.fetchall()]
+        if len(hashes) != size:
+            raise ProgrammingError(f"the log has {len(hashes)} of the {size} leaves asked for")
+        return hashes
+
+    def stream_heads_at(self, tree_size: int) -> list[StreamHead]:
+        """Every stream's head among the first `tree_size` leaves."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_stream_heads_at, (tree_size,))
+            return [
+                StreamHead(
+                    _uuid(row["originator_id"]),
+                    int(row["originator_version"]),
+                    bytes(row["leaf_hash"]),
+                )
+                for row in curs.fetchall()
+            ]
+
     def audit_events(self) -> list[AuditedEvent]:
         """Every stored event row with its recorded_at stamp (if it has one), in log order."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -726,6 +891,11 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             "leaf_index INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, "
             "leaf_hash BLOB NOT NULL, salt BLOB NOT NULL, prev_stream_leaf_hash BLOB, "
             "recorded_at TEXT NOT NULL, payload_commitment BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS stream_heads ("
+            "leaf_index INTEGER PRIMARY KEY, stream_count INTEGER NOT NULL, "
+            "stream_heads_root BLOB NOT NULL, recorded_at TEXT NOT NULL, leaf_hash BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS checkpoints ("
+            "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS merkle_tree ("
             "id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, "
             "root BLOB NOT NULL, frontier BLOB NOT NULL)",
@@ -894,6 +1064,125 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 for row in c.fetchall()
             ]
 
+    _SELECT_HEADS = (
+        "SELECT e.originator_id, max(e.originator_version) AS originator_version, l.leaf_hash "
+        "FROM stored_leaves l JOIN stored_events e ON e.rowid = l.position "
+        "WHERE l.leaf_index < ? GROUP BY e.originator_id"
+    )
+
+    def record_checkpoint(self, sign: SignCheckpoint) -> StoredCheckpoint:
+        """In one write transaction: the stream-heads leaf, the tree, the signed checkpoint
+        (`ledger.integrity.checkpoints`); the last checkpoint if it is the log's end."""
+        with self.datastore.transaction(commit=True) as c:
+            # A write first, so the transaction holds the write lock before it reads the tree.
+            c.execute("UPDATE merkle_tree SET id = id WHERE id = 1")
+            c.execute("SELECT size, frontier FROM merkle_tree WHERE id = 1")
+            tree = c.fetchone()
+            if tree is None:
+                raise ProgrammingError("the Merkle tree row is missing (re-create the store)")
+            size = int(tree["size"])
+            c.execute("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+            last = c.fetchone()
+            if last is not None and int(last["size"]) == size:
+                return StoredCheckpoint(size, bytes(last["root"]), last["note"])
+            # SQLite takes the bare columns of a max() aggregate from the row that has the max.
+            c.execute(self._SELECT_HEADS, (size,))
+            heads = [
+                StreamHead(
+                    UUID(row["originator_id"]),
+                    int(row["originator_version"]),
+                    bytes(row["leaf_hash"]),
+                )
+                for row in c.fetchall()
+            ]
+            c.execute(
+                f"SELECT max({_SQLITE_NOW}, "
+                "coalesce((SELECT max(recorded_at) FROM recorded_at), '')) AS now"
+            )
+            stamp = format_recorded_at(_utc(c.fetchone()["now"]))
+            leaf, state, checkpoint = _stream_heads_step(
+                size, bytes(tree["frontier"]), heads, stamp, sign
+            )
+            c.execute(
+                "INSERT INTO stream_heads (leaf_index, stream_count, stream_heads_root, "
+                "recorded_at, leaf_hash) VALUES (?, ?, ?, ?, ?)",
+                (size, leaf.leaf.stream_count, leaf.leaf.stream_heads_root, stamp, leaf.leaf_hash),
+            )
+            c.execute(
+                "UPDATE merkle_tree SET size = ?, root = ?, frontier = ? WHERE id = 1",
+                (state.size, state.root, state.frontier),
+            )
+            c.execute(
+                "INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)",
+                (checkpoint.size, checkpoint.root, checkpoint.note),
+            )
+        return checkpoint
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every kept checkpoint, oldest first."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT size, root, note FROM checkpoints ORDER BY size")
+            return [
+                StoredCheckpoint(int(row["size"]), bytes(row["root"]), row["note"])
+                for row in c.fetchall()
+            ]
+
+    def replace_checkpoint_note(self, size: int, note: str) -> None:
+        """Keep a new note text (more signatures) for the checkpoint of this size."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT size FROM checkpoints WHERE size = ?", (size,))
+            if c.fetchone() is None:
+                raise ProgrammingError(f"no checkpoint of size {size} is kept")
+            c.execute("UPDATE checkpoints SET note = ? WHERE size = ?", (note, size))
+
+    def stream_heads_leaves(self) -> list[StoredStreamHeads]:
+        """Every stream-heads leaf, by index."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT leaf_index, stream_count, stream_heads_root, recorded_at, leaf_hash "
+                "FROM stream_heads ORDER BY leaf_index"
+            )
+            return [
+                StoredStreamHeads(
+                    int(row["leaf_index"]),
+                    StreamHeadsLeaf(
+                        int(row["leaf_index"]),
+                        int(row["stream_count"]),
+                        bytes(row["stream_heads_root"]),
+                        row["recorded_at"],
+                    ),
+                    bytes(row["leaf_hash"]),
+                )
+                for row in c.fetchall()
+            ]
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        """The hashes of the first `size` leaves (event and stream-heads leaves)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT leaf_hash FROM (SELECT leaf_index, leaf_hash FROM stored_leaves "
+                "WHERE leaf_index < ? UNION ALL SELECT leaf_index, leaf_hash FROM stream_heads "
+                "WHERE leaf_index < ?) ORDER BY leaf_index",
+                (size, size),
+            )
+            hashes = [bytes(row["leaf_hash"]) for row in c.fetchall()]
+        if len(hashes) != size:
+            raise ProgrammingError(f"the log has {len(hashes)} of the {size} leaves asked for")
+        return hashes
+
+    def stream_heads_at(self, tree_size: int) -> list[StreamHead]:
+        """Every stream's head among the first `tree_size` leaves."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._SELECT_HEADS, (tree_size,))
+            return [
+                StreamHead(
+                    UUID(row["originator_id"]),
+                    int(row["originator_version"]),
+                    bytes(row["leaf_hash"]),
+                )
+                for row in c.fetchall()
+            ]
+
     def audit_events(self) -> list[AuditedEvent]:
         """Every stored event row with its recorded_at stamp (if it has one), in log order."""
         with self.datastore.transaction(commit=False) as c:
@@ -1044,8 +1333,12 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
         super().__init__()
         self._recorded_at: list[datetime] = []
         self._leaves: list[LeafRow] = []
+        self._leaf_at: dict[int, LeafRow] = {}
         self._stream_heads: dict[UUID, bytes | None] = {}
         self._frontier = CompactRange()
+        self._leaf_hashes: list[bytes] = []
+        self._heads_leaves: list[StoredStreamHeads] = []
+        self._checkpoints: list[StoredCheckpoint] = []
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._keys = _ProcessLocalKeys()
 
@@ -1069,7 +1362,7 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
             self._recorded_at.extend(now for _ in notification_ids)
             heads = dict(self._stream_heads)
             rows = build_leaves(
-                len(self._leaves),
+                self._frontier.size,
                 [
                     (position, _uuid(s.originator_id), s.originator_version, s.topic, s.state)
                     for position, s in zip(notification_ids, stored_events, strict=True)
@@ -1078,8 +1371,10 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
                 heads,
             )
             self._leaves.extend(rows)
+            self._leaf_at.update((row.leaf_index, row) for row in rows)
             self._stream_heads = heads
             self._frontier.extend(row.leaf_hash for row in rows)
+            self._leaf_hashes.extend(row.leaf_hash for row in rows)
             if record is not None:
                 self._idempotency[(record.actor_id, record.key)] = IdempotencyRecord(
                     record.actor_id,
@@ -1108,12 +1403,76 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
     def leaf(self, index: int) -> LeafRow | None:
         """The leaf at an index, if there is one."""
         with self._database_lock:
-            return self._leaves[index] if 0 <= index < len(self._leaves) else None
+            return self._leaf_at.get(index)
 
     def leaves(self) -> list[LeafRow]:
         """Every leaf, by index."""
         with self._database_lock:
             return list(self._leaves)
+
+    def record_checkpoint(self, sign: SignCheckpoint) -> StoredCheckpoint:
+        """Under the store's lock: the stream-heads leaf, the tree, the signed checkpoint
+        (`ledger.integrity.checkpoints`); the last checkpoint if it is the log's end."""
+        with self._database_lock:
+            size = self._frontier.size
+            if self._checkpoints and self._checkpoints[-1].size == size:
+                return self._checkpoints[-1]
+            now = datetime.now(UTC)
+            if self._recorded_at:
+                now = max(now, self._recorded_at[-1])
+            leaf, state, checkpoint = _stream_heads_step(
+                size,
+                self._frontier.to_bytes(),
+                self.stream_heads_at(size),
+                format_recorded_at(now),
+                sign,
+            )
+            self._heads_leaves.append(leaf)
+            self._frontier.append(leaf.leaf_hash)
+            self._leaf_hashes.append(leaf.leaf_hash)
+            self._checkpoints.append(checkpoint)
+            assert self._frontier.root() == state.root
+            return checkpoint
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every kept checkpoint, oldest first."""
+        with self._database_lock:
+            return list(self._checkpoints)
+
+    def replace_checkpoint_note(self, size: int, note: str) -> None:
+        """Keep a new note text (more signatures) for the checkpoint of this size."""
+        with self._database_lock:
+            for number, kept in enumerate(self._checkpoints):
+                if kept.size == size:
+                    self._checkpoints[number] = StoredCheckpoint(size, kept.root, note)
+                    return
+        raise ProgrammingError(f"no checkpoint of size {size} is kept")
+
+    def stream_heads_leaves(self) -> list[StoredStreamHeads]:
+        """Every stream-heads leaf, by index."""
+        with self._database_lock:
+            return list(self._heads_leaves)
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        """The hashes of the first `size` leaves (event and stream-heads leaves)."""
+        with self._database_lock:
+            if size > len(self._leaf_hashes):
+                raise ProgrammingError(
+                    f"the log has {len(self._leaf_hashes)} of the {size} leaves asked for"
+                )
+            return self._leaf_hashes[:size]
+
+    def stream_heads_at(self, tree_size: int) -> list[StreamHead]:
+        """Every stream's head among the first `tree_size` leaves."""
+        with self._database_lock:
+            heads: dict[UUID, StreamHead] = {}
+            for row in self._leaves:
+                if row.leaf_index >= tree_size:
+                    break
+                stored = self._stored_events[row.position - 1]
+                stream = _uuid(stored.originator_id)
+                heads[stream] = StreamHead(stream, stored.originator_version, row.leaf_hash)
+            return list(heads.values())
 
     def audit_events(self) -> list[AuditedEvent]:
         """Every stored event with its recorded_at stamp, in log order."""

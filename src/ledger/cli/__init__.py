@@ -4,6 +4,10 @@ and is registered on the one `app` below."""
 
 from __future__ import annotations
 
+from ledger.cli import checkpoints
 from ledger.cli.main import app, main
+
+app.add_typer(checkpoints.keys_app, name="keys")
+app.add_typer(checkpoints.checkpoint_app, name="checkpoint")
 
 __all__ = ["app", "main"]

@@ -13,7 +13,11 @@ and the check:
 * `payload_commitment` — the payload (or salt) is not the one the leaf commits to;
 * `previous_stream_link` — the leaf's previous-stream hash is not the stream's previous leaf;
 * `envelope` — the stream id, version, topic or position (or the stored leaf hash) changed;
-* `tree_size` / `root` / `frontier` — the stored tree row disagrees with the leaves.
+* `stream_heads` — a stream-heads leaf (SPEC 7.2) is not the root and count of the stream
+  heads recomputed from the leaves before it, or not at its own index;
+* `tree_size` / `root` / `frontier` — the stored tree row disagrees with the leaves;
+* `checkpoint` — a kept checkpoint's note is not the root of the log at its size, or does not
+  end with a stream-heads leaf.
 
 The leaf row keeps the payload commitment it was built with (it is inside the hashed leaf too),
 so a changed payload or salt is told apart from a changed envelope field.
@@ -26,8 +30,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, cast
 from uuid import UUID
 
+from ledger.integrity.checkpoints import StoredCheckpoint, StoredStreamHeads
 from ledger.integrity.leaf import LeafRow, leaf_bytes, payload_commitment
 from ledger.integrity.merkle import CompactRange, leaf_hash, tree_root
+from ledger.integrity.note import Checkpoint, NoteError, parse_note
+from ledger.integrity.stream_heads import StreamHead, StreamHeadsLeaf, StreamHeadsTree
 
 if TYPE_CHECKING:
     from ledger.application import AssessmentLedger
@@ -77,6 +84,12 @@ class IntegrityRecorder(Protocol):
     def audit_events(self) -> list[AuditedEvent]:
         """Every stored event row with its recorded_at stamp, in log order."""
 
+    def stream_heads_leaves(self) -> list[StoredStreamHeads]:
+        """Every stream-heads leaf, by index."""
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every kept checkpoint, oldest first."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -118,28 +131,53 @@ def verify_store(ledger: AssessmentLedger) -> Report:
             "each leaf recomputed from its event (payload commitment, envelope, recorded_at)",
             "each stream's previous-leaf links",
             "recorded_at never decreasing along the log",
+            "each stream-heads leaf against the stream heads recomputed before it",
             "tree size, root and compact range against all leaves",
+            "each kept checkpoint against the log's root at its size",
         ]
     )
     events = recorder.audit_events()
     leaves = recorder.leaves()
+    heads_leaves = recorder.stream_heads_leaves()
     tree = recorder.tree_state()
     report.events, report.leaves, report.tree_size, report.root = (
         len(events),
-        len(leaves),
+        len(leaves) + len(heads_leaves),
         tree.size,
         tree.root,
     )
-    report.problem = _check_leaves(events, leaves) or _check_tree(leaves, tree)
+    hashes: list[bytes] = []
+    report.problem = (
+        _check_leaves(events, leaves, heads_leaves, hashes)
+        or _check_tree(hashes, tree)
+        or _check_checkpoints(hashes, heads_leaves, recorder.checkpoints())
+    )
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _check_leaves(events: list[AuditedEvent], leaves: list[LeafRow]) -> Problem | None:
+def _check_leaves(
+    events: list[AuditedEvent],
+    leaves: list[LeafRow],
+    heads_leaves: list[StoredStreamHeads],
+    hashes: list[bytes],
+) -> Problem | None:
+    """Walk the log in leaf order; `hashes` receives every leaf hash checked."""
+    typed = {stored.leaf_index: stored for stored in heads_leaves}
+    versions: dict[UUID, int] = {}
     heads: dict[UUID, bytes] = {}
     last_recorded = ""
     next_event = 0
-    for expected_index, row in enumerate(leaves):
+    expected_index = 0
+    for row in leaves:
+        while expected_index in typed:
+            stored = typed.pop(expected_index)
+            problem = _check_stream_heads(stored, heads, versions, last_recorded)
+            if problem is not None:
+                return problem
+            last_recorded = max(last_recorded, stored.leaf.recorded_at)
+            hashes.append(stored.leaf_hash)
+            expected_index += 1
         where = f"leaf {row.leaf_index} (position {row.position})"
         if row.leaf_index != expected_index:
             return Problem(
@@ -206,6 +244,23 @@ def _check_leaves(events: list[AuditedEvent], leaves: list[LeafRow]) -> Problem 
                 "is not the stored leaf hash",
             )
         heads[event.stream_id] = row.leaf_hash
+        versions[event.stream_id] = event.stream_version
+        hashes.append(row.leaf_hash)
+        expected_index += 1
+    while expected_index in typed:
+        stored = typed.pop(expected_index)
+        problem = _check_stream_heads(stored, heads, versions, last_recorded)
+        if problem is not None:
+            return problem
+        hashes.append(stored.leaf_hash)
+        expected_index += 1
+    if typed:
+        index = min(typed)
+        return Problem(
+            "leaf_index",
+            f"stream-heads leaf {index}",
+            f"expected leaf index {expected_index}: the index has a gap",
+        )
     if next_event < len(events):
         orphan = events[next_event]
         return Problem(
@@ -218,8 +273,72 @@ def _hex(value: bytes | None) -> str:
     return "none" if value is None else value.hex()
 
 
-def _check_tree(leaves: list[LeafRow], state: TreeState) -> Problem | None:
-    hashes = [row.leaf_hash for row in leaves]
+def _check_stream_heads(
+    stored: StoredStreamHeads,
+    heads: dict[UUID, bytes],
+    versions: dict[UUID, int],
+    last_recorded: str,
+) -> Problem | None:
+    where = f"stream-heads leaf {stored.leaf_index}"
+    tree = StreamHeadsTree(
+        StreamHead(stream, versions[stream], digest) for stream, digest in heads.items()
+    )
+    expected = StreamHeadsLeaf.of(stored.leaf_index, tree, stored.leaf.recorded_at)
+    if stored.leaf.tree_size != stored.leaf_index:
+        return Problem("stream_heads", where, f"it says it follows {stored.leaf.tree_size} leaves")
+    if (stored.leaf.stream_count, stored.leaf.stream_heads_root) != (tree.size, tree.root):
+        return Problem(
+            "stream_heads",
+            where,
+            f"it commits to {stored.leaf.stream_count} streams with root "
+            f"{stored.leaf.stream_heads_root.hex()}; the leaves before it give {tree.size} "
+            f"streams with root {tree.root.hex()}",
+        )
+    if expected.leaf_hash() != stored.leaf_hash:
+        return Problem("stream_heads", where, "the stored leaf hash is not the leaf's hash")
+    if stored.leaf.recorded_at < last_recorded:
+        return Problem(
+            "recorded_at_order",
+            where,
+            f"recorded_at {stored.leaf.recorded_at} is before the previous leaf's {last_recorded}",
+        )
+    return None
+
+
+def _check_checkpoints(
+    hashes: list[bytes], heads_leaves: list[StoredStreamHeads], kept: list[StoredCheckpoint]
+) -> Problem | None:
+    ends = {stored.leaf_index + 1 for stored in heads_leaves}
+    # One pass over the log gives the root at every kept size.
+    sizes = {checkpoint.size for checkpoint in kept}
+    roots: dict[int, bytes] = {}
+    compact = CompactRange()
+    for digest in hashes:
+        compact.append(digest)
+        if compact.size in sizes:
+            roots[compact.size] = compact.root()
+    for checkpoint in kept:
+        where = f"checkpoint of size {checkpoint.size}"
+        if checkpoint.size not in ends:
+            return Problem("checkpoint", where, "its last leaf is not a stream-heads leaf")
+        if checkpoint.size > len(hashes):
+            return Problem("checkpoint", where, f"the log has only {len(hashes)} leaves")
+        root = roots[checkpoint.size]
+        try:
+            body = Checkpoint.parse(parse_note(checkpoint.note).text)
+        except NoteError as error:
+            return Problem("checkpoint", where, f"the kept note is malformed: {error}")
+        if (body.size, body.root_hash) != (checkpoint.size, root) or checkpoint.root != root:
+            return Problem(
+                "checkpoint",
+                where,
+                f"the note says size {body.size} root {body.root_hash.hex()}; the log's root at "
+                f"that size is {root.hex()}",
+            )
+    return None
+
+
+def _check_tree(hashes: list[bytes], state: TreeState) -> Problem | None:
     if state.size != len(hashes):
         return Problem(
             "tree_size", "tree row", f"the tree holds {state.size} leaves; there are {len(hashes)}"

@@ -1,0 +1,73 @@
+"""`ledger keys ...` and `ledger checkpoint ...` (SPEC 7.3): keys outside the database, signed
+checkpoints published on demand, one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cli_support import Invoke
+
+from ledger.integrity.note import open_checkpoint, parse_verifier_key
+
+
+@pytest.fixture
+def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "keys"
+    monkeypatch.setenv("LEDGER_KEY_DIR", str(directory))
+    monkeypatch.setenv("LEDGER_LOG_ORIGIN", "assessment-ledger.test/center")
+    return directory
+
+
+def test_publish_signs_a_checkpoint_the_exported_keys_verify(
+    ledger_cli: Invoke, seeded_demo: tuple[str, object], key_dir: Path, tmp_path: Path
+) -> None:
+    # given a copy of the seeded demo (the shared one stays as seeded) and a generated key
+    copy = tmp_path / "demo.sqlite3"
+    shutil.copyfile(seeded_demo[0].removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    generated = ledger_cli(url, "keys", "generate")
+    assert generated.exit_code == 0, generated.output
+    # when a checkpoint is published and the keys exported
+    published = ledger_cli(url, "checkpoint", "publish", "--output", str(tmp_path / "cp.txt"))
+    exported = ledger_cli(url, "keys", "export")
+    # then the note verifies with the exported keys and names the log
+    assert published.exit_code == 0, published.output
+    keys = [parse_verifier_key(line) for line in exported.output.splitlines()]
+    body, _ = open_checkpoint(
+        (tmp_path / "cp.txt").read_text(encoding="utf-8"),
+        keys,
+        origin="assessment-ledger.test/center",
+    )
+    assert body.size > 2900
+    listed = ledger_cli(url, "checkpoint", "list")
+    assert f"size {body.size}" in listed.output
+
+
+def test_publish_without_a_key_fails_with_one_line(
+    ledger_cli: Invoke, empty_sqlite_url: str, key_dir: Path
+) -> None:
+    result = ledger_cli(empty_sqlite_url, "checkpoint", "publish")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "ledger keys generate" in result.output
+
+
+def test_generating_a_second_key_is_refused(
+    ledger_cli: Invoke, empty_sqlite_url: str, key_dir: Path
+) -> None:
+    assert ledger_cli(empty_sqlite_url, "keys", "generate").exit_code == 0
+    again = ledger_cli(empty_sqlite_url, "keys", "generate")
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_rotate_prints_a_new_key_and_export_lists_both(
+    ledger_cli: Invoke, empty_sqlite_url: str, key_dir: Path
+) -> None:
+    first = ledger_cli(empty_sqlite_url, "keys", "generate").output.strip()
+    second = ledger_cli(empty_sqlite_url, "keys", "rotate").output.strip()
+    assert first != second
+    exported = ledger_cli(empty_sqlite_url, "keys", "export").output.splitlines()
+    assert exported == [second, first]
