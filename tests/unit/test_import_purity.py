@@ -105,6 +105,7 @@ POLICY_MODULES = [
     "ledger.policy.figures",
     "ledger.policy.parameters",
     "ledger.policy.rules",
+    "ledger.policy.working_days",
 ]
 """The policy's modules by name, so that one dropped from the package is noticed too."""
 

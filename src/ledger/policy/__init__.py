@@ -61,6 +61,13 @@ from ledger.policy.rules import (
     staff_figures,
     window_figures,
 )
+from ledger.policy.working_days import (
+    CalendarUnknown,
+    DayCount,
+    Deadline,
+    LoadedYear,
+    WorkingCalendar,
+)
 
 __all__ = [
     "MEASURES_2009",
@@ -68,9 +75,12 @@ __all__ = [
     "AnnualExcellentWindow",
     "Bonus",
     "BonusStatus",
+    "CalendarUnknown",
     "Counted",
     "CriticismNotice",
     "CriticismNoticeOn",
+    "DayCount",
+    "Deadline",
     "DeductionTotal",
     "EventRef",
     "ExcellentGrade",
@@ -84,6 +94,7 @@ __all__ = [
     "LateEntry",
     "LedgerState",
     "LeftOut",
+    "LoadedYear",
     "Member",
     "OwedAs",
     "PolicyBook",
@@ -91,6 +102,7 @@ __all__ = [
     "Reason",
     "Trace",
     "VetoBarsQuarters",
+    "WorkingCalendar",
     "active_years",
     "all_figures",
     "annual_bonus",

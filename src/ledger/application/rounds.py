@@ -1,0 +1,167 @@
+"""Assessment rounds: opening a period, its decision, and the handling of late entries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from ledger.aggregates.assessment_round import AssessmentRound
+from ledger.application.core import Changes, LedgerCore, Outcome
+from ledger.errors import RuleViolation
+from ledger.values import Actor, LateEntryResolution, Period, Role
+
+
+class RoundCommands(LedgerCore):
+    """Assessment rounds: opening a period, its decision, and the handling of late entries."""
+
+    # Rounds and period decisions
+
+    def open_round(
+        self,
+        actor: Actor,
+        period_key: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Open the assessment round of a month, quarter, half-year or year."""
+
+        def decide(today: date) -> Changes:
+            self._authorise(actor, Role.SUPERVISION_CLERK, effective_on, command="open_round")
+            self._not_in_future(effective_on, today, "effective_on")
+            try:
+                period = Period.parse(period_key)
+            except ValueError as error:
+                raise RuleViolation("R-20", str(error), fields={"period": period_key}) from None
+            self._within_measures(period.last_day, "period end")
+            if self._exists(AssessmentRound.create_id(period_key)):
+                raise RuleViolation("UNIQUE_ROUND", f"the round of {period_key} is already open")
+            assessment_round = AssessmentRound(
+                actor_id=actor.person_id,
+                actor_role=actor.role,
+                period_kind=period.kind,
+                period_key=period.key,
+                effective_on=effective_on,
+            )
+            return Changes([assessment_round])
+
+        return self._execute(
+            "open_round",
+            actor,
+            idempotency_key,
+            {"period_key": period_key, "effective_on": effective_on},
+            decide,
+        )
+
+    def decide_period(
+        self,
+        actor: Actor,
+        period_key: str,
+        decision_ref: str,
+        effective_on: date,
+        *,
+        decided_at_position: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record the period's decision (bonus sheet or results) on the figures as of a position."""
+
+        def decide(today: date) -> Changes:
+            self._authorise(actor, Role.LEADING_GROUP, effective_on, command="decide_period")
+            self._not_in_future(effective_on, today, "effective_on")
+            head = self.recorder.max_notification_id() or 0
+            position = head if decided_at_position is None else decided_at_position
+            if not 0 < position <= head:
+                raise RuleViolation(
+                    "AS_OF",
+                    f"position {position} is not in the log (1..{head})",
+                    fields={"decided_at_position": position},
+                )
+            assessment_round = self.round(period_key)
+            assessment_round.decide(
+                actor,
+                decided_at_position=position,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return Changes([assessment_round])
+
+        return self._execute(
+            "decide_period",
+            actor,
+            idempotency_key,
+            {
+                "period_key": period_key,
+                "decision_ref": decision_ref,
+                "effective_on": effective_on,
+                "decided_at_position": decided_at_position,
+            },
+            decide,
+        )
+
+    def resolve_late_entry(
+        self,
+        actor: Actor,
+        period_key: str,
+        entry_stream: UUID,
+        entry_version: int,
+        resolution: LateEntryResolution,
+        reason: str,
+        effective_on: date,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Record how the leading group handled an entry recorded after its period was decided."""
+
+        def decide(today: date) -> Changes:
+            self._authorise(actor, Role.LEADING_GROUP, effective_on, command="resolve_late_entry")
+            self._not_in_future(effective_on, today, "effective_on")
+            assessment_round = self.round(period_key)
+            entry = self._logged_event(entry_stream, entry_version)
+            occurred_on = self._incident_date(entry_stream, json.loads(entry.state))
+            if occurred_on is None or not assessment_round.period.contains(
+                date.fromisoformat(occurred_on)
+            ):
+                raise RuleViolation(
+                    "LATE_ENTRY",
+                    f"entry {entry_stream}/{entry_version} is not an entry for {period_key}",
+                    fields={"entry_version": entry_version},
+                )
+            assessment_round.resolve_late_entry(
+                actor,
+                entry_stream=str(entry_stream),
+                entry_version=entry_version,
+                entry_position=entry.position,
+                resolution=resolution,
+                reason=reason,
+                effective_on=effective_on,
+            )
+            return Changes([assessment_round])
+
+        return self._execute(
+            "resolve_late_entry",
+            actor,
+            idempotency_key,
+            {
+                "period_key": period_key,
+                "entry_stream": entry_stream,
+                "entry_version": entry_version,
+                "resolution": resolution,
+                "reason": reason,
+                "effective_on": effective_on,
+            },
+            decide,
+        )
+
+    def _incident_date(self, stream: UUID, payload: Mapping[str, Any]) -> str | None:
+        """The incident date an entry is about: its own, or that of the deduction or veto case
+        an amendment or revocation changes."""
+        if "occurred_on" in payload:
+            return str(payload["occurred_on"])
+        for reference in ("deduction", "veto"):
+            if isinstance(payload.get(reference), int):
+                original = json.loads(self._logged_event(stream, payload[reference]).state)
+                return str(original["occurred_on"]) if "occurred_on" in original else None
+        return None
