@@ -5,14 +5,11 @@ against a real uvicorn on a loopback port."""
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.witness_app import MAX_BODY_BYTES, create_witness_app
@@ -28,6 +25,7 @@ from ledger.integrity.note import (
 )
 from ledger.integrity.witness import Witness
 from ledger.integrity.witness_client import format_add_checkpoint_body
+from live_server import serve
 
 ORIGIN = "records.example/ledger/v1"
 WITNESS_NAME = "authority.example/witness"
@@ -255,24 +253,8 @@ def test_healthz_answers_ok_with_the_witness_key(http: TestClient, witness: Witn
 @pytest.fixture
 def served(witness: Witness) -> Iterator[str]:
     """The witness app served by uvicorn on a free loopback port; its base URL."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_witness_app(witness), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        listener.close()
+    with serve(create_witness_app(witness)) as url:
+        yield url
 
 
 def test_the_client_recovers_from_a_size_conflict_with_the_size_the_witness_returns(

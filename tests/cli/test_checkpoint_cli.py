@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from cli_support import Invoke
 
-from ledger.integrity.note import open_checkpoint, parse_verifier_key
+from api.witness_app import create_witness_app
+from ledger.integrity.note import Ed25519Cosigner, open_checkpoint, parse_verifier_key
+from ledger.integrity.witness import Witness
+from live_server import serve
 
 
 @pytest.fixture
@@ -71,3 +74,39 @@ def test_rotate_prints_a_new_key_and_export_lists_both(
     assert first != second
     exported = ledger_cli(empty_sqlite_url, "keys", "export").output.splitlines()
     assert exported == [second, first]
+
+
+def test_publish_asks_the_witness_and_keeps_its_cosignature(
+    ledger_cli: Invoke, empty_sqlite_url: str, key_dir: Path, tmp_path: Path
+) -> None:
+    # given a key and a witness that trusts it
+    vkey = ledger_cli(empty_sqlite_url, "keys", "generate").output.strip()
+    cosigner = Ed25519Cosigner.generate("witness.test/authority")
+    assert isinstance(cosigner, Ed25519Cosigner)
+    witness = Witness(
+        cosigner,
+        {"assessment-ledger.test/center": [parse_verifier_key(vkey)]},  # type: ignore[list-item]
+        tmp_path / "witness.sqlite3",
+        tmp_path / "evidence",
+    )
+    # when a checkpoint is published with the witness
+    with serve(create_witness_app(witness)) as url:
+        result = ledger_cli(empty_sqlite_url, "checkpoint", "publish", "--witness", url)
+    # then the printed note carries the witness's cosignature
+    assert result.exit_code == 0, result.output
+    assert "— witness.test/authority " in result.output
+
+
+def test_publish_says_the_checkpoint_is_kept_when_a_witness_refuses_it(
+    ledger_cli: Invoke, empty_sqlite_url: str, key_dir: Path, tmp_path: Path
+) -> None:
+    # given a witness that does not know this log
+    ledger_cli(empty_sqlite_url, "keys", "generate")
+    cosigner = Ed25519Cosigner.generate("witness.test/authority")
+    assert isinstance(cosigner, Ed25519Cosigner)
+    witness = Witness(cosigner, {}, tmp_path / "witness.sqlite3", tmp_path / "evidence")
+    with serve(create_witness_app(witness)) as url:
+        result = ledger_cli(empty_sqlite_url, "checkpoint", "publish", "--witness", url)
+    assert result.exit_code == 1
+    assert "signed and kept, but the witness" in result.output
+    assert "HTTP 404" in result.output

@@ -10,9 +10,15 @@ from typing import Annotated, cast
 import typer
 
 from ledger.cli.main import Refusal, UsageProblem, load_settings, open_ledger
-from ledger.integrity.checkpoints import CheckpointRecorder, StoredCheckpoint, take_checkpoint
+from ledger.integrity.checkpoints import (
+    CheckpointRecorder,
+    StoredCheckpoint,
+    submit_to_witness,
+    take_checkpoint,
+)
 from ledger.integrity.keys import KeyDirectory, KeyFileError
 from ledger.integrity.note import parse_note
+from ledger.integrity.witness_client import WitnessClientError
 
 keys_app = typer.Typer(help="The log's signing keys (kept outside the database).")
 checkpoint_app = typer.Typer(help="Signed checkpoints of the Merkle log.")
@@ -71,9 +77,15 @@ def checkpoint_publish(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also write the signed note here")
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness", help="Witness URL to ask for a cosignature (besides LEDGER_WITNESS_URLS)"
+        ),
+    ] = None,
 ) -> None:
     """Append a stream-heads leaf and sign the checkpoint that ends with it (the last checkpoint
-    again if nothing was recorded since); print the signed note."""
+    again if nothing was recorded since), have the witnesses cosign it, and print the note."""
     settings = load_settings()
     try:
         signer = KeyDirectory(settings.key_dir).signer()
@@ -84,9 +96,19 @@ def checkpoint_publish(
             f"the key in {settings.key_dir} is for log {signer.name!r}, "
             f"not LEDGER_LOG_ORIGIN {settings.log_origin!r}"
         )
+    urls = [*settings.witness_urls, *(witness or [])]
     with open_ledger(settings) as ledger:
         recorder = cast(CheckpointRecorder, ledger.recorder)
         checkpoint = take_checkpoint(recorder, settings.log_origin, signer)
+        for url in urls:
+            try:
+                checkpoint = submit_to_witness(recorder, checkpoint, url)
+            except WitnessClientError as error:
+                raise Refusal(
+                    f"checkpoint of size {checkpoint.size} is signed and kept, but the witness at "
+                    f"{url} refused it (HTTP {error.status}): {error}"
+                ) from None
+            typer.echo(f"cosigned by the witness at {url}", err=True)
     if output is not None:
         output.write_text(checkpoint.note, encoding="utf-8")
     typer.echo(checkpoint.note, nl=False)

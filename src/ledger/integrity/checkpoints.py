@@ -26,6 +26,7 @@ from ledger.integrity.note import (
     sign_note,
 )
 from ledger.integrity.stream_heads import StreamHead, StreamHeadsLeaf
+from ledger.integrity.witness_client import SizeConflict, add_checkpoint
 
 __all__ = [
     "CheckpointRecorder",
@@ -36,6 +37,7 @@ __all__ = [
     "consistency_proof",
     "inclusion_proof",
     "open_stored",
+    "submit_to_witness",
     "take_checkpoint",
 ]
 
@@ -107,10 +109,11 @@ def add_cosignatures(
     theirs = parse_note(cosigned_note)
     if theirs.text != ours.text:
         raise ValueError("the cosigned note is not the same checkpoint text")
-    lines = {signature.line() for signature in theirs.signatures}
-    missing = [s for s in ours.signatures if s.line() not in lines]
-    if missing:
-        raise ValueError("the cosigned note dropped the log's own signature")
+    # Every signer of the kept note must still sign (a witness's line may be renewed).
+    signers = {signature.name for signature in theirs.signatures}
+    dropped = sorted({s.name for s in ours.signatures} - signers)
+    if dropped:
+        raise ValueError(f"the cosigned note dropped the signature of {', '.join(dropped)}")
     recorder.replace_checkpoint_note(checkpoint.size, cosigned_note)
     return StoredCheckpoint(checkpoint.size, checkpoint.root, cosigned_note)
 
@@ -135,3 +138,28 @@ def consistency_proof(recorder: CheckpointRecorder, old_size: int, new_size: int
     if not 0 < old_size <= new_size:
         raise ProofError(f"no consistency proof from {old_size} to {new_size} leaves")
     return MerkleTree(recorder.leaf_hashes(new_size)).consistency_proof(old_size)
+
+
+def submit_to_witness(
+    recorder: CheckpointRecorder, checkpoint: StoredCheckpoint, url: str, *, timeout: float = 30.0
+) -> StoredCheckpoint:
+    """Ask the witness at `url` to cosign a kept checkpoint and keep its cosignature.
+
+    The first request claims the witness has seen nothing of this log (old size 0, empty proof);
+    a witness that has answers 409 with the size it last cosigned, and the request is made once
+    more with the consistency proof from there (C2SP tlog-witness). Any other refusal is raised
+    as the client's `WitnessClientError`: a 409 without a size or a 422 means the witness holds
+    a checkpoint this log is not consistent with.
+    """
+    try:
+        lines = add_checkpoint(url, checkpoint.note, timeout=timeout)
+    except SizeConflict as conflict:
+        old = conflict.latest_size
+        proof = consistency_proof(recorder, old, checkpoint.size) if old else []
+        lines = add_checkpoint(url, checkpoint.note, old_size=old, proof=proof, timeout=timeout)
+    current = next(kept for kept in recorder.checkpoints() if kept.size == checkpoint.size)
+    note = parse_note(current.note)
+    # A witness asked again cosigns again with a new timestamp: keep only its latest line.
+    renewed = {line.split(" ", 2)[1] for line in lines if line.count(" ") >= 2}
+    kept_lines = "".join(s.line() for s in note.signatures if s.name not in renewed)
+    return add_cosignatures(recorder, current, note.text + "\n" + kept_lines + "".join(lines))
