@@ -103,6 +103,7 @@ def test_policy_modules_import_only_the_standard_library_cryptography_and_rfc878
 POLICY_MODULES = [
     "ledger.policy.facts",
     "ledger.policy.figures",
+    "ledger.policy.grades",
     "ledger.policy.parameters",
     "ledger.policy.rules",
     "ledger.policy.working_days",
@@ -164,10 +165,15 @@ def outside_the_verifier_install(loaded: set[str]) -> list[str]:
 
 
 INTEGRITY_MODULES = [
+    "ledger.integrity.checkpoints",
+    "ledger.integrity.keys",
     "ledger.integrity.leaf",
     "ledger.integrity.merkle",
     "ledger.integrity.note",
     "ledger.integrity.store_audit",
+    "ledger.integrity.stream_heads",
+    "ledger.integrity.witness",
+    "ledger.integrity.witness_client",
 ]
 """The integrity package's modules by name, so that one dropped from the package is noticed."""
 
@@ -210,3 +216,43 @@ def test_the_integrity_package_is_regular_and_its_module_list_is_complete() -> N
     assert file is not None
     assert file.endswith("__init__.py")
     assert on_disk == INTEGRITY_MODULES
+
+
+FILING_VERIFIER_MODULES = [
+    "ledger.filing",
+    "ledger.filing.bundle",
+    "ledger.filing.verify",
+    "ledger.filing.verify_cli",
+]
+"""What `ledger-verify` imports (the exporter, `ledger.filing.export`, is server-side)."""
+
+VERIFIER_INTEGRITY = {
+    "ledger.integrity",
+    "ledger.integrity.leaf",
+    "ledger.integrity.merkle",
+    "ledger.integrity.note",
+    "ledger.integrity.stream_heads",
+}
+"""The integrity modules the verifier may load: proofs, leaves, notes and stream heads."""
+
+
+@pytest.mark.parametrize("module", FILING_VERIFIER_MODULES)
+def test_the_standalone_verifier_imports_only_what_the_light_install_has(module: str) -> None:
+    """Given a fresh interpreter, when the verifier (or one of its modules) is imported, then it
+    pulls in nothing outside the standard library, cryptography and rfc8785, and of our own
+    modules only `ledger`, `ledger.values`, the policy, the pure integrity modules and the
+    filing's own (never the aggregates, the stores, the application or the server)."""
+    file, loaded = full_names_loaded_by_importing(module)
+
+    ours = sorted(
+        name
+        for name in loaded
+        if name.split(".")[0] in OUR_PACKAGES
+        and name not in VERIFIER_SHARES
+        and name not in VERIFIER_INTEGRITY
+        and name != "ledger.policy"
+        and not name.startswith(("ledger.policy.", "ledger.filing"))
+    )
+    assert file is not None
+    assert outside_the_verifier_install({name.split(".")[0] for name in loaded}) == []
+    assert ours == []

@@ -33,6 +33,16 @@ from ledger.policy.figures import (
     checksum,
     explain,
 )
+from ledger.policy.grades import (
+    CHALLENGEABLE,
+    ChallengeClocks,
+    Grade,
+    GradeScheme,
+    QuotaCheck,
+    challenge_clocks,
+    grade_scheme,
+    quota_check,
+)
 from ledger.policy.parameters import (
     MEASURES_2009,
     CriticismNoticeOn,
@@ -70,12 +80,14 @@ from ledger.policy.working_days import (
 )
 
 __all__ = [
+    "CHALLENGEABLE",
     "MEASURES_2009",
     "AnnualBonus",
     "AnnualExcellentWindow",
     "Bonus",
     "BonusStatus",
     "CalendarUnknown",
+    "ChallengeClocks",
     "Counted",
     "CriticismNotice",
     "CriticismNoticeOn",
@@ -89,6 +101,8 @@ __all__ = [
     "Fact",
     "FactError",
     "Figure",
+    "Grade",
+    "GradeScheme",
     "HeadLiability",
     "HomeUnitRecommendation",
     "LateEntry",
@@ -99,6 +113,7 @@ __all__ = [
     "OwedAs",
     "PolicyBook",
     "PolicyParameters",
+    "QuotaCheck",
     "Reason",
     "Trace",
     "VetoBarsQuarters",
@@ -110,6 +125,7 @@ __all__ = [
     "bonus",
     "canonical_bytes",
     "canonical_record",
+    "challenge_clocks",
     "checksum",
     "criticism_notice",
     "criticism_notices",
@@ -119,11 +135,13 @@ __all__ = [
     "excellent_window",
     "explain",
     "fold",
+    "grade_scheme",
     "head_liability",
     "home_unit_recommendation",
     "late_entries",
     "period_of",
     "periods_of_year",
+    "quota_check",
     "staff_figures",
     "window_figures",
 ]

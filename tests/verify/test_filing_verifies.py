@@ -1,0 +1,218 @@
+"""Filings built from a real ledger verify: a staff member's year and the center's year, with
+every figure and decision recomputed; a first filing and its successor against the verifier's
+memory; an erased payload reported as present, not recomputable (SPEC 7.1, 7.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from filing_support import CheckpointedLog, filing, scope_rows, tampered
+
+from builders import COLLEAGUE, STAFF, record
+from ledger.aggregates.base import LEDGER_NAMESPACE as AGGREGATES_NAMESPACE
+from ledger.application import AssessmentLedger
+from ledger.filing.bundle import (
+    LEDGER_NAMESPACE,
+    FilingBuildError,
+    Scope,
+    facts_of,
+    parse,
+    stream_id_of,
+)
+from ledger.filing.verify import VerifierState, verify_bundle
+from ledger.integrity.leaf import payload_commitment
+from ledger.integrity.note import Ed25519Cosigner, Ed25519Signer
+from ledger.policy import canonical_bytes, fold, staff_figures
+
+
+def test_a_staff_members_year_verifies_with_every_figure_recomputed(
+    log: CheckpointedLog, signer: Ed25519Signer, witness: Ed25519Cosigner
+) -> None:
+    # given the filing of one staff member's year, exported against a cosigned checkpoint
+    bundle = filing(log.snapshots[0], Scope.staff(STAFF, 2025))
+    # when a recipient verifies it with the log's and the witness's keys
+    report = verify_bundle(
+        parse(bundle.to_json()), [signer.verifier().vkey()], [witness.verifier().vkey()]
+    )
+    # then every check passed, and the figures were recomputed, not read
+    assert report.verified, report.text()
+    assert [step.status for step in report.steps] == ["passed"] * 7
+    assert (
+        "41 figures of staff member S001, year 2025 recomputed" in report.step("figures").lines[0]
+    )
+
+
+def test_the_staff_filing_holds_the_figures_the_policy_computes_from_the_whole_log(
+    log: CheckpointedLog,
+) -> None:
+    # given the staff filing, which holds only the streams the person's figures read
+    snapshot = log.snapshots[0]
+    bundle = filing(snapshot, Scope.staff(STAFF, 2025))
+    # when the same figures are computed from the whole log
+    whole = staff_figures(fold(facts_of(snapshot.rows)), STAFF, 2025)
+    # then they are the filed ones, byte for byte
+    assert [canonical_bytes(f) for f in whole] == [
+        canonical_bytes(f) for f in staff_figures(fold(facts_of(bundle.events)), STAFF, 2025)
+    ]
+    assert len(bundle.figures) == len(whole)
+
+
+def test_the_centers_year_verifies_with_every_stream_of_the_log(
+    log: CheckpointedLog, signer: Ed25519Signer
+) -> None:
+    # given the center's filing of the year
+    bundle = filing(log.snapshots[0], Scope.center(2025))
+    # when it is verified
+    report = verify_bundle(bundle, [signer.verifier()])
+    # then it verifies, and it lists every stream the stream-heads tree commits to
+    assert report.verified, report.text()
+    assert len(bundle.streams) == bundle.stream_heads.leaf.stream_count
+    assert any("all 21 streams" in line for line in report.step("completeness").lines)
+
+
+def test_a_period_decision_is_checked_and_a_late_entry_resolution_listed_as_discretionary(
+    log: CheckpointedLog, signer: Ed25519Signer
+) -> None:
+    # given the center's filing, holding the decided month 2025-02 and a late entry's resolution
+    bundle = filing(log.snapshots[0], Scope.center(2025))
+    # when it is verified
+    lines = verify_bundle(bundle, [signer.verifier()]).step("decisions").lines
+    # then the period decision was checked against the figures as of its position, and the
+    # resolution recorded, not recomputed
+    assert any("2025-02 (LG-2025-09) decided on the figures as of position" in x for x in lines)
+    assert any("late-entry-resolution" in x and "not recomputable" in x for x in lines)
+
+
+def test_the_first_filing_says_it_has_no_predecessor(
+    log: CheckpointedLog, signer: Ed25519Signer
+) -> None:
+    # given the first filing of the log
+    bundle = filing(log.snapshots[0], Scope.staff(STAFF, 2025))
+    # when it is verified
+    report = verify_bundle(bundle, [signer.verifier()], [], VerifierState())
+    # then the consistency check says there is nothing before it
+    assert bundle.consistency == ()
+    assert report.step("consistency").lines[0].startswith("first filing: no predecessor")
+
+
+def test_a_second_filing_verifies_against_the_remembered_checkpoint(
+    log: CheckpointedLog, scenario: AssessmentLedger, signer: Ed25519Signer
+) -> None:
+    # given a verifier that accepted the first filing
+    state = VerifierState()
+    first = verify_bundle(
+        filing(log.snapshots[0], Scope.center(2025)), [signer.verifier()], [], state
+    )
+    assert first.accepted is not None
+    state.remember(first.accepted)
+    # and a later checkpoint, after one more deduction
+    record(scenario, "INC-9", staff_number=COLLEAGUE, occurred_on=date(2025, 3, 11))
+    second_snapshot = log.checkpoint()
+    # when the next filing, with its consistency proof from the first checkpoint, is verified
+    second = filing(second_snapshot, Scope.center(2025), earlier=log.snapshots[:1])
+    report = verify_bundle(second, [signer.verifier()], [], state)
+    # then it verifies, consistent with what the verifier accepted before
+    assert report.verified, report.text()
+    assert any(
+        f"consistent with size {log.snapshots[0].size}" in line
+        for line in report.step("consistency").lines
+    )
+
+
+def test_the_state_remembers_a_checkpoint_only_when_everything_verified(
+    log: CheckpointedLog, signer: Ed25519Signer
+) -> None:
+    # given a filing whose figure was changed
+    bundle = tampered(
+        filing(log.snapshots[0], Scope.staff(STAFF, 2025)),
+        lambda doc: doc["figures"][0].update(total="9.5"),
+    )
+    # when it is verified
+    report = verify_bundle(bundle, [signer.verifier()], [], VerifierState())
+    # then nothing is offered to remember
+    assert not report.verified
+    assert report.accepted is None
+
+
+def test_an_erased_payload_is_present_not_recomputable_and_its_leaf_still_verifies(
+    log: CheckpointedLog, signer: Ed25519Signer
+) -> None:
+    # given the center's filing in which one catalogue event's payload and salt were erased,
+    # its commitment kept
+    bundle = filing(log.snapshots[0], Scope.center(2025))
+    index = next(i for i, e in enumerate(bundle.events) if e.topic.startswith("ledger.catalogue."))
+    event = bundle.events[index]
+    assert event.salt is not None and event.payload is not None
+    commitment = event.commitment()
+
+    def erase(document: dict[str, Any]) -> None:
+        document["events"][index].update(payload=None, salt=None)
+        document["events"][index]["payload_commitment"] = commitment.hex()
+
+    # when it is verified
+    report = verify_bundle(tampered(bundle, erase), [signer.verifier()])
+    # then it verifies, and the event is reported as present, not recomputable
+    assert report.verified, report.text()
+    assert any("present, not recomputable" in line for line in report.step("events").lines)
+    assert commitment == payload_commitment(event.salt, _canonical(event.payload))
+
+
+def test_an_erased_payload_the_figures_read_leaves_them_not_recomputable(
+    log: CheckpointedLog, signer: Ed25519Signer
+) -> None:
+    # given the staff filing with one of the person's deductions erased
+    bundle = filing(log.snapshots[0], Scope.staff(STAFF, 2025))
+    index = next(
+        i for i, e in enumerate(bundle.events) if e.topic == "ledger.staff.DeductionRecorded.v1"
+    )
+    commitment = bundle.events[index].commitment().hex()
+
+    def erase(document: dict[str, Any]) -> None:
+        document["events"][index].update(payload=None, salt=None, payload_commitment=commitment)
+
+    # when it is verified
+    report = verify_bundle(tampered(bundle, erase), [signer.verifier()])
+    # then nothing failed, but the figures say they could not be recomputed
+    assert report.verified, report.text()
+    assert report.step("figures").status == "not recomputable"
+    assert "not fully recomputable" in report.verdict()
+
+
+def test_the_builder_refuses_a_listed_stream_whose_events_are_not_all_given(
+    log: CheckpointedLog,
+) -> None:
+    # given the staff filing's events without the person's third event
+    snapshot = log.snapshots[0]
+    scope = Scope.staff(STAFF, 2025)
+    rows, _ = scope_rows(snapshot, scope)
+    staff_stream = stream_id_of("staff", STAFF)
+    dropped = [r for r in rows if not (r.stream_id == staff_stream and r.stream_version == 3)]
+    # when a filing is built from them
+    # then the builder refuses it, naming the check it would fail
+    with pytest.raises(FilingBuildError, match="completeness"):
+        filing(snapshot, scope, events=dropped)
+
+
+def test_the_bundle_reads_back_to_the_same_bytes(log: CheckpointedLog) -> None:
+    # given a filing
+    bundle = filing(log.snapshots[0], Scope.staff(STAFF, 2025))
+    # when it is written and read back
+    again = parse(bundle.to_json())
+    # then it is the same filing
+    assert again == bundle
+    assert again.to_json() == bundle.to_json()
+
+
+def test_the_verifier_derives_stream_ids_as_the_ledger_does() -> None:
+    # the verifier carries its own copy of the namespace: it must not drift from the ledger's
+    assert LEDGER_NAMESPACE == AGGREGATES_NAMESPACE
+    assert stream_id_of("staff", STAFF) == AssessmentLedger.staff_stream(STAFF)
+
+
+def _canonical(payload: Any) -> bytes:
+    import rfc8785
+
+    data: bytes = rfc8785.dumps(payload)
+    return data
