@@ -4,11 +4,12 @@ and is registered on the one `app` below."""
 
 from __future__ import annotations
 
-from ledger.cli import checkpoints, witness
+from ledger.cli import checkpoints, filing, witness
 from ledger.cli.main import app, main
 
 app.add_typer(checkpoints.keys_app, name="keys")
 app.add_typer(checkpoints.checkpoint_app, name="checkpoint")
 app.add_typer(witness.app, name="witness")
+app.add_typer(filing.filing_app, name="filing")
 
 __all__ = ["app", "main"]
