@@ -42,6 +42,8 @@ from ledger.errors import (
     RoleRequired,
     RuleViolation,
 )
+from ledger.policy import LedgerState
+from ledger.policy.working_days import CalendarUnknown, Deadline, LoadedYear, WorkingCalendar
 from ledger.serialisation import CanonicalMapper, canonical_json
 from ledger.stores import IdempotencyRecord, LedgerRecorder, LoggedEvent, ReadSet, is_stale_read
 from ledger.values import (
@@ -126,6 +128,8 @@ class LedgerCore(Application[UUID]):
         self._command_reads = threading.local()
         self._references: dict[UUID, Any] = {}
         self._after_save: list[Callable[[int], None]] = []
+        self._policy_state = LedgerState()
+        self._policy_state_lock = threading.Lock()
 
     def on_saved(self, callback: Callable[[int], None]) -> Callable[[], None]:
         """Call `callback(position)` after every save of this application object (the in-process
@@ -452,6 +456,10 @@ class LedgerCore(Application[UUID]):
             )
         elif role is Role.LEADER_IN_CHARGE:
             held = unit is not None and unit.leader_in_charge_on(on) == actor.person_id
+        elif role is Role.STAFF:
+            # Every registered staff member holds it, for their own records only (scope: their
+            # staff number), from the day of registration.
+            held = scope == actor.person_id and self._registered_on_or_before(actor.person_id, on)
         else:
             organisation = self.organisation()
             held = organisation is not None and organisation.holds(actor.person_id, role, on, scope)
@@ -460,6 +468,61 @@ class LedgerCore(Application[UUID]):
             raise RoleRequired(
                 needed, f"{actor.person_id} did not hold {role.value}{where} on {on}"
             )
+
+    def _registered_on_or_before(self, staff_number: str, on: date) -> bool:
+        if not self._exists(Staff.create_id(staff_number)):
+            return False
+        return self.staff(staff_number).registered_on <= on
+
+    # Working days and the policy's view of the log, for the procedures
+
+    def working_calendar(self, *years: int) -> WorkingCalendar:
+        """The loaded calendar years among `years` (a deadline that needs one that is not loaded
+        is refused when it is counted)."""
+        loaded = []
+        for year in years:
+            record_id = CalendarYear.create_id(year)
+            if not self._exists(record_id):
+                continue
+            calendar = cast(CalendarYear, self._load(record_id, for_update=False))
+            loaded.append(
+                LoadedYear(
+                    year,
+                    frozenset(calendar.holidays),
+                    frozenset(calendar.makeup_workdays),
+                    f"{year}: {calendar.source} (v{calendar.version})",
+                )
+            )
+        return WorkingCalendar(loaded)
+
+    def working_days_after(self, start: date, days: int) -> Deadline:
+        """The deadline `days` working days after `start` (SPEC 3), or a CALENDAR refusal naming
+        the year to load."""
+        try:
+            return self.working_calendar(start.year, start.year + 1).working_days_after(start, days)
+        except CalendarUnknown as error:
+            raise RuleViolation("CALENDAR", str(error), fields={"year": error.year}) from None
+
+    def calendar_days_after(self, start: date, days: int) -> Deadline:
+        """The deadline `days` calendar days after `start`, run on to the next working day when
+        it falls on a rest day (SPEC 3), or a CALENDAR refusal."""
+        try:
+            return self.working_calendar(start.year, start.year + 1).calendar_days_after(
+                start, days
+            )
+        except CalendarUnknown as error:
+            raise RuleViolation("CALENDAR", str(error), fields={"year": error.year}) from None
+
+    @contextmanager
+    def policy_state(self) -> Iterator[LedgerState]:
+        """The pure policy's state of the whole log as recorded now, for rule checks that need
+        figures (eligibility, quotas). It is kept between calls and advanced by the events
+        recorded since; read it inside the `with` block only (it is shared)."""
+        from ledger.projections.log import fold_log  # the projections import this module
+
+        with self._policy_state_lock:
+            self._policy_state = fold_log(self.recorder, self.head_position(), self._policy_state)
+            yield self._policy_state
 
     @staticmethod
     def _not_in_future(day: date, today: date, field_name: str) -> None:

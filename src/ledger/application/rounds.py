@@ -70,21 +70,8 @@ class RoundCommands(LedgerCore):
 
         def decide(today: date) -> Changes:
             self._authorise(actor, Role.LEADING_GROUP, effective_on, command="decide_period")
-            self._not_in_future(effective_on, today, "effective_on")
-            head = self.recorder.max_notification_id() or 0
-            position = head if decided_at_position is None else decided_at_position
-            if not 0 < position <= head:
-                raise RuleViolation(
-                    "AS_OF",
-                    f"position {position} is not in the log (1..{head})",
-                    fields={"decided_at_position": position},
-                )
-            assessment_round = self.round(period_key)
-            assessment_round.decide(
-                actor,
-                decided_at_position=position,
-                decision_ref=decision_ref,
-                effective_on=effective_on,
+            assessment_round = self._record_period_decision(
+                actor, period_key, decision_ref, effective_on, decided_at_position, today
             )
             return Changes([assessment_round])
 
@@ -100,6 +87,36 @@ class RoundCommands(LedgerCore):
             },
             decide,
         )
+
+    def _record_period_decision(
+        self,
+        actor: Actor,
+        period_key: str,
+        decision_ref: str,
+        effective_on: date,
+        decided_at_position: int | None,
+        today: date,
+    ) -> AssessmentRound:
+        """The period's round with its decision recorded (not saved): taken on the figures as of
+        `decided_at_position` (the log's head when None). Every procedure's final step records
+        its period decision through this, after checking its own role and steps."""
+        self._not_in_future(effective_on, today, "effective_on")
+        head = self.recorder.max_notification_id() or 0
+        position = head if decided_at_position is None else decided_at_position
+        if not 0 < position <= head:
+            raise RuleViolation(
+                "AS_OF",
+                f"position {position} is not in the log (1..{head})",
+                fields={"decided_at_position": position},
+            )
+        assessment_round = self.round(period_key)
+        assessment_round.decide(
+            actor,
+            decided_at_position=position,
+            decision_ref=decision_ref,
+            effective_on=effective_on,
+        )
+        return assessment_round
 
     def resolve_late_entry(
         self,
