@@ -44,6 +44,7 @@ from ledger.errors import (
 )
 from ledger.policy import LedgerState
 from ledger.policy.working_days import CalendarUnknown, Deadline, LoadedYear, WorkingCalendar
+from ledger.procedure_status import ProcedureStatus
 from ledger.serialisation import CanonicalMapper, canonical_json
 from ledger.stores import IdempotencyRecord, LedgerRecorder, LoggedEvent, ReadSet, is_stale_read
 from ledger.values import (
@@ -52,6 +53,7 @@ from ledger.values import (
     Actor,
     AppliesTo,
     CatalogueUnit,
+    Period,
     Role,
     parse_points,
 )
@@ -512,6 +514,20 @@ class LedgerCore(Application[UUID]):
             )
         except CalendarUnknown as error:
             raise RuleViolation("CALENDAR", str(error), fields={"year": error.year}) from None
+
+    # Each procedure's status (overridden by the procedure's commands; None: no procedure yet)
+
+    def _bonus_sheet_status(self, period: Period, today: date) -> ProcedureStatus | None:
+        """Where a month's or half-year's bonus sheet stands."""
+        return None
+
+    def _quarter_status(self, period: Period, today: date) -> ProcedureStatus | None:
+        """Where a quarter's evaluation stands."""
+        return None
+
+    def _year_status(self, period: Period, today: date) -> ProcedureStatus | None:
+        """Where a year's annual assessment stands."""
+        return None
 
     @contextmanager
     def policy_state(self) -> Iterator[LedgerState]:

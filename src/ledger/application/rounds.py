@@ -10,8 +10,10 @@ from uuid import UUID
 
 from ledger.aggregates.assessment_round import AssessmentRound
 from ledger.application.core import Changes, LedgerCore, Outcome
+from ledger.clock import local_date
 from ledger.errors import RuleViolation
-from ledger.values import Actor, LateEntryResolution, Period, Role
+from ledger.procedure_status import ProcedureStatus, Step
+from ledger.values import Actor, LateEntryResolution, Period, PeriodKind, Role
 
 
 class RoundCommands(LedgerCore):
@@ -86,6 +88,45 @@ class RoundCommands(LedgerCore):
                 "decided_at_position": decided_at_position,
             },
             decide,
+        )
+
+    def procedure_status(self, period_key: str, today: date | None = None) -> ProcedureStatus:
+        """Where the period's procedure stands: its steps, what is missing, who acts, by when."""
+        try:
+            period = Period.parse(period_key)
+        except ValueError as error:
+            raise RuleViolation("R-20", str(error), fields={"period": period_key}) from None
+        day = today if today is not None else local_date(self.clock())
+        if period.kind in (PeriodKind.MONTH, PeriodKind.HALF_YEAR):
+            status = self._bonus_sheet_status(period, day)
+        elif period.kind is PeriodKind.QUARTER:
+            status = self._quarter_status(period, day)
+        else:
+            status = self._year_status(period, day)
+        return status if status is not None else self._decision_status(period)
+
+    def _decision_status(self, period: Period) -> ProcedureStatus:
+        """The two steps every period has: its round opened and its decision."""
+        opened = self._exists(AssessmentRound.create_id(period.key))
+        decision = self.round(period.key).decision if opened else None
+        what = (
+            "bonus sheet" if period.kind in (PeriodKind.MONTH, PeriodKind.HALF_YEAR) else "results"
+        )
+        return ProcedureStatus(
+            f"the {what} of",
+            period.key,
+            (
+                Step("open_round", "Open the round", "R-07", Role.SUPERVISION_CLERK, done=opened),
+                Step(
+                    "decide_period",
+                    f"The leading group decides the {what}",
+                    "R-11" if what == "results" else "R-26",
+                    Role.LEADING_GROUP,
+                    done=decision is not None,
+                    done_on=decision.effective_on if decision else None,
+                ),
+            ),
+            decision is not None,
         )
 
     def _record_period_decision(
