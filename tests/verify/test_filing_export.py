@@ -5,6 +5,7 @@ verifier; and the whole path from the command line on the demo."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,10 +98,10 @@ def test_the_demo_filed_from_the_command_line_verifies_offline(
 ) -> None:
     # given the seeded demo, a log key and a published checkpoint, from the command line
     env = {
+        **os.environ,
         "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
         "LEDGER_KEY_DIR": str(tmp_path / "keys"),
         "LEDGER_LOG_ORIGIN": ORIGIN,
-        "PATH": str(Path(sys.executable).parent),
     }
 
     def ledger(*args: str) -> subprocess.CompletedProcess[str]:
@@ -133,6 +134,7 @@ def test_the_demo_filed_from_the_command_line_verifies_offline(
             str(tmp_path / "state.json"),
             "--json",
         ],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
