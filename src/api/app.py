@@ -9,8 +9,11 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from api import auth
+from api.auth import signing_key
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
 from api.routers import figures, health, staff, units
+from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.projections.figures import open_figures_view
 from ledger.projections.projector import InProcessProjection
@@ -18,6 +21,7 @@ from ledger.settings import Settings, get_settings
 
 TAGS = [
     {"name": "health", "description": "存活与就绪 / liveness and readiness probes"},
+    {"name": "auth", "description": "登录 / sign in: OAuth2 password flow, bearer tokens"},
     {"name": "staff", "description": "员工记录 / staff members' records and history"},
     {"name": "units", "description": "窗口与处室 / windows' and offices' records and history"},
     {
@@ -42,6 +46,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     ledger = AssessmentLedger(env=settings.eventsourcing_env())
     app.state.ledger = ledger
+    app.state.settings = settings
+    app.state.accounts = Accounts(ledger)
+    app.state.signing_key = signing_key(settings)
     # On PostgreSQL the figures are kept by the worker process (`ledger project`) and read here;
     # on the embedded store this process keeps them, woken by its own saves.
     projection = None if settings.store == "postgres" else InProcessProjection(ledger)
@@ -69,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    for module in (health, staff, units, figures):
+    for module in (health, auth, staff, units, figures):
         app.include_router(module.router)
     document_problem_media_type(app)
     return app

@@ -114,6 +114,7 @@ class Problem(BaseModel):
 
 _DESCRIPTIONS = {
     400: "请求体无法解析 / the request body is not valid JSON",
+    401: "未认证 / no valid bearer token (sign in at /api/v1/token)",
     403: "缺少角色 / the actor lacked the role or scope",
     404: "记录不存在 / no such record",
     409: "写入冲突 / another writer came first, or the idempotency key is in use",

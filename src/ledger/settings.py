@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ledger.sqlite3"
@@ -31,6 +31,15 @@ class Settings(BaseSettings):
 
     witness_urls: list[str] = []
     """Witnesses to ask for a cosignature when a checkpoint is published (JSON list)."""
+
+    jwt_secret: SecretStr | None = None
+    """The key that signs the API's tokens; unset: a random key kept in `secret_file`."""
+
+    secret_file: Path = Path("var/jwt-secret")
+    """Where the generated token key is kept (created on first use, mode 0600)."""
+
+    token_minutes: int = 60
+    """How long an API token is valid."""
 
     @field_validator("database_url")
     @classmethod

@@ -18,13 +18,14 @@ from ledger.settings import Settings
 from ledger.values import OPERATOR, Actor, DeductionSource, Role, StaffCategory, UnitKind
 
 CLERK = Actor("C001", Role.SUPERVISION_CLERK)
+TOKEN_KEY = "a test key for the API's tokens, not used anywhere else"
 DEDUCTIONS = 5
 
 
 @pytest.fixture
 def app(store_url: str) -> FastAPI:
     """The API on each store."""
-    return create_app(Settings(database_url=store_url))
+    return create_app(Settings(database_url=store_url, jwt_secret=TOKEN_KEY))
 
 
 @pytest.fixture

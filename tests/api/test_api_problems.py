@@ -160,6 +160,8 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
     assert operation_ids == {
         "check_liveness",
         "check_readiness",
+        "sign_in",
+        "read_me",
         "read_staff_member",
         "list_staff_events",
         "read_unit",

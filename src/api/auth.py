@@ -1,0 +1,128 @@
+"""Sign-in and the caller's identity: the OAuth2 password flow issuing JWTs (PyJWT, HS256), and
+the dependency that turns a bearer token back into the account and person it acts as.
+
+Only identity comes from the token. What the person may do follows from the role grants and
+appointments recorded as events, checked by the application on every command with the actor
+built from the token, never from the request body.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import jwt
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from api.problems import problem_responses
+from ledger.accounts import Account, Accounts
+from ledger.settings import Settings
+
+ISSUER = "assessment-ledger"
+ALGORITHM = "HS256"
+TOKEN_PATH = "/api/v1/token"
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH)
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(401, 422))
+
+
+class Token(BaseModel):
+    """An access token for the API."""
+
+    access_token: str = Field(description="令牌 / the bearer token (a JWT)")
+    token_type: str = Field(description="令牌类型 / always `bearer`", examples=["bearer"])
+    expires_in: int = Field(description="有效秒数 / seconds until it expires", examples=[3600])
+
+
+def signing_key(settings: Settings) -> bytes:
+    """The tokens' key: the configured secret, or a random one kept in `secret_file`."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value().encode()
+    path: Path = settings.secret_file
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_bytes().strip()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key)
+    return key
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.accounts
+    return accounts
+
+
+def issue_token(account: Account, key: bytes, minutes: int, now: datetime | None = None) -> str:
+    """A signed token naming the account and its person, valid for `minutes`."""
+    issued = now or datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": account.username,
+        "person": account.person_id,
+        "iat": issued,
+        "exp": issued + timedelta(minutes=minutes),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+@router.post(TOKEN_PATH.removeprefix("/api/v1"), summary="登录 / sign in (OAuth2 password flow)")
+def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request) -> Token:
+    """Exchange a user name and password for a bearer token."""
+    account = _accounts(request).authenticate(form.username, form.password)
+    if account is None:
+        raise _unauthorised("wrong user name or password, or the account is disabled")
+    settings: Settings = request.app.state.settings
+    token = issue_token(account, request.app.state.signing_key, settings.token_minutes)
+    return Token(access_token=token, token_type="bearer", expires_in=settings.token_minutes * 60)
+
+
+def current_account(token: Annotated[str, Depends(oauth2_scheme)], request: Request) -> Account:
+    """The enabled account a valid bearer token names (401 otherwise)."""
+    try:
+        claims = jwt.decode(
+            token,
+            request.app.state.signing_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise _unauthorised("the token has expired; sign in again") from None
+    except jwt.InvalidTokenError:
+        raise _unauthorised("the token is not valid") from None
+    account = _accounts(request).active(str(claims["sub"]))
+    if account is None or account.person_id != claims.get("person"):
+        raise _unauthorised("the token's account is disabled or no longer exists")
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+class Me(BaseModel):
+    """Who the token names."""
+
+    username: str = Field(description="用户名 / the account's user name", examples=["zhangsan"])
+    person_id: str = Field(description="人员编号 / the person it acts as", examples=["S0001"])
+
+
+@router.get("/me", summary="当前用户 / who the token names", responses=problem_responses(401))
+def read_me(account: CurrentAccount) -> Me:
+    """The account and person the bearer token names."""
+    return Me(username=account.username, person_id=account.person_id)
