@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from api import auth
 from api.auth import signing_key
+from api.docs import add_offline_docs
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
 from api.routers import figures, health, staff, units
 from ledger.accounts import Accounts
@@ -73,10 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problem_responses(500),
         generate_unique_id_function=operation_id,
         openapi_tags=TAGS,
+        # Served from vendored assets below: the default pages load them from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     for module in (health, auth, staff, units, figures):
         app.include_router(module.router)
     document_problem_media_type(app)
+    add_offline_docs(app)
     return app
