@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -12,8 +13,9 @@ from fastapi.routing import APIRoute
 from api import auth
 from api.auth import signing_key
 from api.docs import add_offline_docs
+from api.live import LogFeed
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
-from api.routers import figures, health, staff, units
+from api.routers import figures, health, live, staff, units
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.projections.figures import open_figures_view
@@ -29,6 +31,7 @@ TAGS = [
         "name": "figures",
         "description": "指标 / figures with their trace, fresh or as of a position",
     },
+    {"name": "live", "description": "实时 / live updates for dashboards (Server-Sent Events)"},
 ]
 
 
@@ -56,9 +59,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.figures = projection.view if projection else open_figures_view(ledger.factory)
     if projection is not None:
         projection.start()
+    live = LogFeed(ledger)
+    live.start(asyncio.get_running_loop())
+    app.state.live = live
     try:
         yield
     finally:
+        live.stop()
         if projection is not None:
             projection.stop()
         ledger.close()
@@ -80,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    for module in (health, auth, staff, units, figures):
+    for module in (health, auth, staff, units, figures, live):
         app.include_router(module.router)
     document_problem_media_type(app)
     add_offline_docs(app)

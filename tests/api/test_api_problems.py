@@ -162,6 +162,7 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
         "check_readiness",
         "sign_in",
         "read_me",
+        "stream_events",
         "read_staff_member",
         "list_staff_events",
         "read_unit",

@@ -1,0 +1,129 @@
+"""Live updates (issue 6 item 5): the log as Server-Sent Events for the center-wide dashboards,
+each event's id its log position, resumable with Last-Event-ID, live events delivered as they
+are recorded; refused without a token or without a dashboard role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.auth import issue_token
+from ledger.accounts import Accounts
+from ledger.application import AssessmentLedger
+from ledger.values import Actor, DeductionSource, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def _token(app: FastAPI, username: str, person: str) -> dict[str, str]:
+    accounts: Accounts = app.state.accounts
+    accounts.create(username, person, PASSWORD)
+    token = issue_token(accounts.get(username), app.state.signing_key, 5)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _events(
+    client: TestClient,
+    headers: dict[str, str],
+    count: int,
+    once_open: Callable[[], object] = lambda: None,
+    **params: int,
+) -> list[dict[str, object]]:
+    """The first `count` events of the stream; `once_open` runs when the stream is open."""
+    received: list[dict[str, object]] = []
+    current: dict[str, object] = {}
+    with client.stream("GET", "/api/v1/events/stream", headers=headers, params=params) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        once_open()
+        for line in response.iter_lines():
+            if line.startswith("id: "):
+                current["id"] = int(line[4:])
+            elif line.startswith("event: "):
+                current["event"] = line[7:]
+            elif line.startswith("data: "):
+                current["data"] = json.loads(line[6:])
+            elif line == "" and current:
+                received.append(current)
+                current = {}
+                if len(received) == count:
+                    break
+    return received
+
+
+def test_a_resumed_stream_sends_every_event_after_the_last_id_in_log_order(
+    app: FastAPI, client: TestClient, center: None, served_ledger: AssessmentLedger
+) -> None:
+    # given a clerk and a log of several events
+    headers = _token(app, "clerk", "C001")
+    history = served_ledger.recorder.select_notifications(start=1, limit=100)
+    resume_from = history[-4].id
+    # when the stream is resumed with Last-Event-ID
+    received = _events(client, {**headers, "Last-Event-ID": str(resume_from)}, 3)
+    # then the next three events come, ids being their positions
+    assert [event["id"] for event in received] == [n.id for n in history[-3:]]
+    assert [event["event"] for event in received] == [n.topic for n in history[-3:]]
+    assert received[0]["data"] == {
+        "position": history[-3].id,
+        "stream_id": str(history[-3].originator_id),
+        "version": history[-3].originator_version,
+        "topic": history[-3].topic,
+    }
+
+
+def test_an_event_recorded_while_the_stream_is_open_is_delivered(
+    app: FastAPI, client: TestClient, center: None, served_ledger: AssessmentLedger
+) -> None:
+    # given a stream open at the log's head
+    headers = _token(app, "clerk", "C001")
+    head = served_ledger.head_position()
+    recorded: list[int] = []
+
+    def record() -> None:
+        outcome = served_ledger.record_deduction(
+            Actor("C001", Role.SUPERVISION_CLERK),
+            "S001",
+            "ATT-01",
+            date(2025, 3, 4),
+            "INC-LIVE",
+            "photo-live",
+            DeductionSource.SUPERVISION_INSPECTION,
+        )
+        recorded.append(outcome.position)
+
+    # when a deduction is recorded while it is open
+    received = _events(client, headers, 1, once_open=record, after=head)
+    # then the deduction's first event comes through the feed
+    assert head < int(str(received[0]["id"])) <= recorded[0]
+
+
+def test_the_stream_needs_a_token(client: TestClient) -> None:
+    assert client.get("/api/v1/events/stream").status_code == 401
+
+
+def test_a_staff_member_without_a_dashboard_role_is_refused(
+    app: FastAPI, client: TestClient, center: None
+) -> None:
+    headers = _token(app, "zhangsan", "S001")
+    response = client.get("/api/v1/events/stream", headers=headers)
+    assert response.status_code == 403
+    assert (
+        response.json()["role_needed"]
+        == "supervision_clerk or leading_group or party_working_committee"
+    )
+
+
+@pytest.mark.parametrize("after", [-1])
+def test_a_negative_position_is_refused(
+    app: FastAPI, client: TestClient, center: None, after: int
+) -> None:
+    headers = _token(app, "clerk", "C001")
+    assert (
+        client.get("/api/v1/events/stream", headers=headers, params={"after": after}).status_code
+        == 422
+    )
