@@ -15,7 +15,7 @@ from api.auth import signing_key
 from api.docs import add_offline_docs
 from api.live import LogFeed
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
-from api.routers import figures, health, live, staff, units
+from api.routers import deductions, figures, health, live, staff, units
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.projections.figures import open_figures_view
@@ -26,6 +26,7 @@ TAGS = [
     {"name": "health", "description": "存活与就绪 / liveness and readiness probes"},
     {"name": "auth", "description": "登录 / sign in: OAuth2 password flow, bearer tokens"},
     {"name": "staff", "description": "员工记录 / staff members' records and history"},
+    {"name": "deductions", "description": "扣分 / deductions: record, notify, amend, revoke"},
     {"name": "units", "description": "窗口与处室 / windows' and offices' records and history"},
     {
         "name": "figures",
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    for module in (health, auth, staff, units, figures, live):
+    for module in (health, auth, staff, deductions, units, figures, live):
         app.include_router(module.router)
     document_problem_media_type(app)
     add_offline_docs(app)

@@ -22,6 +22,7 @@ from ledger.errors import (
     RecordNotFound,
     RoleRequired,
     RuleViolation,
+    VersionMismatch,
 )
 from ledger.projections.figures import ProjectionBehind
 
@@ -102,6 +103,11 @@ class Problem(BaseModel):
         description="投影位置 / the log position the figures have reached",
         examples=[2950],
     )
+    current_version: int | None = Field(
+        default=None,
+        description="当前版本 / the record's latest version (412)",
+        examples=[9],
+    )
     behind: int | None = Field(
         default=None,
         description="落后 / how many log positions the figures are behind the one asked for",
@@ -118,7 +124,9 @@ _DESCRIPTIONS = {
     403: "缺少角色 / the actor lacked the role or scope",
     404: "记录不存在 / no such record",
     409: "写入冲突 / another writer came first, or the idempotency key is in use",
+    412: "版本已变 / the record changed since the If-Match version (reload, decide again)",
     422: "请求被拒绝 / the request is invalid or breaks a rule",
+    428: "缺少 If-Match / the command changes an existing record: send If-Match",
     500: "内部错误 / an unexpected error (logged)",
     503: "存储不可用 / the event store does not answer",
 }
@@ -162,6 +170,7 @@ _LEDGER_ERRORS: dict[type[LedgerError], tuple[int, str, str]] = {
     RuleViolation: (422, "/problems/rule-violation", "Rule violated"),
     RecordNotFound: (404, "/problems/not-found", "Record not found"),
     ConcurrentWrite: (409, "/problems/concurrent-write", "Concurrent write"),
+    VersionMismatch: (412, "/problems/stale-version", "Record changed"),
     IdempotencyKeyReused: (422, "/problems/idempotency-key-reused", "Idempotency key reused"),
     IdempotencyKeyInFlight: (409, "/problems/idempotency-key-in-flight", "Request in flight"),
     LedgerError: (422, "/problems/refused", "Refused"),
@@ -175,6 +184,8 @@ async def _ledger_error(request: Request, error: LedgerError) -> Response:
     extensions: dict[str, Any] = {"rule": error.rule}
     if isinstance(error, RoleRequired):
         extensions["role_needed"] = error.needed
+    elif isinstance(error, VersionMismatch):
+        extensions["current_version"] = error.current_version
     elif error.fields:
         extensions["fields"] = error.fields
     return problem_response(

@@ -5,6 +5,7 @@ LedgerError
 │   └── RoleRequired       the actor lacked the role or scope on the command's date (403)
 ├── RecordNotFound         the command names a record that does not exist (404)
 ├── ConcurrentWrite        another writer changed the record first (409)
+├── VersionMismatch        the command was made against an older version of the record (412)
 ├── IdempotencyKeyReused   the key was used before with a different request (422)
 └── IdempotencyKeyInFlight the key is held by a request still running (409)
 """
@@ -65,3 +66,14 @@ class IdempotencyKeyInFlight(LedgerError):
     """Raised when a request with the same actor and key is still running."""
 
     rule = "IDEMPOTENCY_KEY_IN_FLIGHT"
+
+
+class VersionMismatch(LedgerError):
+    """Raised when a command was made against a version of a record that is no longer its
+    latest (HTTP If-Match); `current_version` is the latest."""
+
+    rule = "STALE_VERSION"
+
+    def __init__(self, message: str, *, current_version: int) -> None:
+        super().__init__(message, fields={"current_version": current_version})
+        self.current_version = current_version

@@ -38,11 +38,16 @@ from ledger.clock import Clock, command_time, local_date, system_clock
 from ledger.errors import (
     ConcurrentWrite,
     IdempotencyKeyReused,
+    LedgerError,
     RecordNotFound,
     RoleRequired,
     RuleViolation,
+    VersionMismatch,
 )
+from ledger.integrity.checkpoints import CheckpointRecorder, take_checkpoint
+from ledger.integrity.note import Signer
 from ledger.policy import LedgerState
+from ledger.policy.grades import Grade
 from ledger.policy.working_days import CalendarUnknown, Deadline, LoadedYear, WorkingCalendar
 from ledger.procedure_status import ProcedureStatus
 from ledger.serialisation import CanonicalMapper, canonical_json
@@ -67,6 +72,9 @@ MAX_PAGE = 1000
 MAX_QUANTITY = 1000
 """Far above any real absence in half days, and well inside what a payload can hold."""
 
+PERIOD_DECIDED_TOPIC = "ledger.round.PeriodDecided.v1"
+"""The period decision's event: a save that records one is followed by a checkpoint."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -78,6 +86,27 @@ class Outcome:
     """The number of the entry it created (a deduction's or veto case's version), if any."""
     replayed: bool = False
     """True when an idempotent retry returned the first outcome without recording anything."""
+
+
+class CheckpointNotPublished(LedgerError):
+    """A save recorded a period decision, but the checkpoint after it failed (issue 5 item 8).
+
+    The decision is committed and stays: `position` is the last one the save wrote, and
+    `outcome` the command's outcome when a command saved it. Publish the checkpoint again with
+    `ledger checkpoint publish`: it covers everything recorded up to then.
+    """
+
+    rule = "CHECKPOINT"
+
+    def __init__(self, position: int, error: Exception) -> None:
+        super().__init__(
+            f"CHECKPOINT: the period decision is recorded (up to position {position}), but the "
+            f"checkpoint after it was not published ({error}); publish it with "
+            "`ledger checkpoint publish`",
+            fields={"position": position},
+        )
+        self.position = position
+        self.outcome: Outcome | None = None
 
 
 @dataclass
@@ -123,15 +152,29 @@ class LedgerCore(Application[UUID]):
     # so the cache stays right when other processes write; commands get deep copies.
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
-    def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        clock: Clock = system_clock,
+        *,
+        checkpoint_signer: Signer | None = None,
+        log_origin: str | None = None,
+    ) -> None:
         super().__init__(env)
         self.clock = clock
+        self.checkpoint_signer = checkpoint_signer
+        """With a signer, a checkpoint is published after every save that records a period
+        decision (issue 5 item 8)."""
+        self.log_origin = log_origin or (checkpoint_signer.name if checkpoint_signer else None)
+        """The log's name in its checkpoints; by default the signer's key name (which
+        `ledger keys generate` makes the origin)."""
         self._batches = threading.local()
         self._command_reads = threading.local()
         self._references: dict[UUID, Any] = {}
         self._after_save: list[Callable[[int], None]] = []
         self._policy_state = LedgerState()
         self._policy_state_lock = threading.Lock()
+        self._expectations = threading.local()
 
     def on_saved(self, callback: Callable[[int], None]) -> Callable[[], None]:
         """Call `callback(position)` after every save of this application object (the in-process
@@ -144,6 +187,21 @@ class LedgerCore(Application[UUID]):
         if recordings:
             for callback in list(self._after_save):
                 callback(recordings[-1].notification.id)
+            self._checkpoint_after(recordings)
+
+    def _checkpoint_after(self, recordings: list[Recording[UUID]]) -> None:
+        """Publish a checkpoint after a save that recorded a period decision, whatever command
+        recorded it, when a signer is configured. The save is committed by now: a failure is
+        raised as CheckpointNotPublished, which says so, rather than lost in a log."""
+        signer, origin = self.checkpoint_signer, self.log_origin
+        if signer is None or origin is None:
+            return
+        if not any(r.notification.topic == PERIOD_DECIDED_TOPIC for r in recordings):
+            return
+        try:
+            take_checkpoint(cast(CheckpointRecorder, self.recorder), origin, signer)
+        except Exception as error:
+            raise CheckpointNotPublished(recordings[-1].notification.id, error) from error
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Our canonical payload encoding instead of the library's typed JSON."""
@@ -189,6 +247,36 @@ class LedgerCore(Application[UUID]):
                     return replay
                 raise
 
+    @contextmanager
+    def expecting(self, record_id: UUID, version: int) -> Iterator[None]:
+        """Refuse the commands of this block (VersionMismatch) unless the record is still at
+        `version` when they are decided (HTTP If-Match). The save's optimistic concurrency
+        check then keeps it so until the commit: a writer in between makes it a ConcurrentWrite."""
+        previous = getattr(self._expectations, "current", None)
+        self._expectations.current = (record_id, version)
+        try:
+            yield
+        finally:
+            self._expectations.current = previous
+
+    def _check_expected_version(self, changes: Changes | None) -> None:
+        expected: tuple[UUID, int] | None = getattr(self._expectations, "current", None)
+        if expected is None:
+            return
+        record_id, version = expected
+        aggregates = changes.aggregates if changes is not None else []
+        touched = next((a for a in aggregates if a.id == record_id), None)
+        if touched is not None:
+            current = touched.version - len(touched.pending_events)
+        else:
+            current = self._load(record_id, for_update=False).version
+        if current != version:
+            raise VersionMismatch(
+                f"the record is at version {current}, not {version} as the request expected; "
+                "reload it and decide again",
+                current_version=current,
+            )
+
     def _replay(self, actor: Actor, key: str, fingerprint: str) -> Outcome | None:
         stored = self.ledger_recorder.idempotency_record(actor.person_id, key)
         if stored is None:
@@ -220,7 +308,11 @@ class LedgerCore(Application[UUID]):
             self._command_reads.current = reads
             try:
                 with command_time(now):
+                    # Before deciding, so a record that moved on answers "stale" rather than
+                    # whatever rule its new state breaks; after, for the version decided on.
+                    self._check_expected_version(None)
                     changes = decide(local_date(now))
+                    self._check_expected_version(changes)
             finally:
                 self._command_reads.current = None
             try:
@@ -256,6 +348,12 @@ class LedgerCore(Application[UUID]):
             )
         try:
             recordings = self.save(*changes.aggregates, idempotency=record, read_set=reads)
+        except CheckpointNotPublished as failure:
+            # The command's events are committed; only the checkpoint after them failed.
+            for aggregate in changes.aggregates:
+                self._references.pop(aggregate.id, None)
+            failure.outcome = Outcome(failure.position, records, changes.number)
+            raise
         except IntegrityError as error:
             if is_stale_read(error):
                 raise
@@ -527,6 +625,11 @@ class LedgerCore(Application[UUID]):
 
     def _year_status(self, period: Period, today: date) -> ProcedureStatus | None:
         """Where a year's annual assessment stands."""
+        return None
+
+    def _decided_grade(self, staff_number: str, year: int) -> tuple[Grade, date] | None:
+        """A staff member's final grade of a year and the day they were notified of it (the
+        annual assessment overrides this; None: no grade decided and notified yet)."""
         return None
 
     @contextmanager
