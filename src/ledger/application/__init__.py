@@ -7,6 +7,7 @@ commands as a class over it, and `AssessmentLedger` combines them.
 
 from __future__ import annotations
 
+from ledger.application.bonus_sheets import BonusSheetCommands
 from ledger.application.core import MAX_PAGE, Batch, HistoryItem, Outcome
 from ledger.application.deductions import DeductionCommands
 from ledger.application.organisation import OrganisationCommands
@@ -22,6 +23,7 @@ class AssessmentLedger(
     StaffCommands,
     ReferenceDataCommands,
     DeductionCommands,
+    BonusSheetCommands,
     RoundCommands,
 ):
     """The ledger of one center: its records, the commands that change them, and their history."""

@@ -48,6 +48,7 @@ from ledger.demo import (
     seed,
 )
 from ledger.errors import LedgerError
+from ledger.integrity.keys import KeyDirectory, KeyFileError
 from ledger.settings import Settings, get_settings
 from ledger.values import OPERATOR, UnitKind
 
@@ -155,11 +156,22 @@ def _where(settings: Settings) -> str:
 
 @contextmanager
 def open_ledger(settings: Settings, clock: Clock = system_clock) -> Iterator[AssessmentLedger]:
-    """The ledger on the configured store (the SQLite file's directory is created), closed after."""
+    """The ledger on the configured store (the SQLite file's directory is created), closed after;
+    with the log's key in the key directory, it publishes a checkpoint at every period decision."""
     if settings.store == "sqlite":
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    keys = KeyDirectory(settings.key_dir)
     try:
-        ledger = AssessmentLedger(env=settings.eventsourcing_env(), clock=clock)
+        signer = keys.signer() if keys.signer_file.exists() else None
+    except KeyFileError as error:
+        raise UsageProblem(str(error)) from None
+    try:
+        ledger = AssessmentLedger(
+            env=settings.eventsourcing_env(),
+            clock=clock,
+            checkpoint_signer=signer,
+            log_origin=settings.log_origin,
+        )
     except PersistenceError as error:
         raise Refusal(f"cannot open the store {_where(settings)}: {error}") from None
     try:
