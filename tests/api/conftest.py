@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth import issue_token
+from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.catalogue_file import shipped_catalogue
 from ledger.clock import SettableClock
@@ -44,9 +46,10 @@ def served_ledger(app: FastAPI, client: TestClient) -> AssessmentLedger:
 
 
 @pytest.fixture
-def center(served_ledger: AssessmentLedger) -> None:
+def center(app: FastAPI, client: TestClient, served_ledger: AssessmentLedger) -> None:
     """Branch B1; window W01 headed by H001; clerk C001; staff member S001 in W01 since
-    2025-01-02 with five deductions, the first revoked: eight events in S001's stream."""
+    2025-01-02 with five deductions, the first revoked: eight events in S001's stream. The
+    client is signed in as the clerk (a center-wide reader)."""
     ledger = served_ledger
     ledger.publish_catalogue(OPERATOR, shipped_catalogue(), date(2009, 2, 1), "initial")
     ledger.form_party_branch(OPERATOR, "B1", "First branch", date(2025, 1, 1))
@@ -77,3 +80,7 @@ def center(served_ledger: AssessmentLedger) -> None:
     ]
     assert numbers[0] is not None
     ledger.revoke_deduction(CLERK, "S001", numbers[0], date(2025, 3, 5), "recorded in error")
+    accounts: Accounts = app.state.accounts
+    account = accounts.create("c001", "C001", "the clerk's long password")
+    token = issue_token(account, app.state.signing_key, 60)
+    client.headers["Authorization"] = f"Bearer {token}"

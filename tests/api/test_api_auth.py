@@ -52,6 +52,7 @@ def test_a_wrong_password_or_unknown_name_is_a_401_that_does_not_say_which(
 
 
 def test_a_request_without_a_token_is_a_401(client: TestClient, accounts: Accounts) -> None:
+    client.headers.pop("Authorization", None)
     response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"

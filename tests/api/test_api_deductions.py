@@ -148,4 +148,4 @@ def test_revoking_with_a_malformed_if_match_is_a_400(
 
 
 def test_recording_without_a_token_is_a_401(client: TestClient, center: None) -> None:
-    assert _record(client, {}).status_code == 401
+    assert _record(client, {"Authorization": ""}).status_code == 401

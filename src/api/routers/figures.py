@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import LedgerDep
+from api.permissions import StaffReader, UnitReader
 from api.problems import problem_responses
 from api.schemas import FigureExplanation, FigureItem, FiguresPage, FiguresQuery, StaffNumber
 from ledger.application import AssessmentLedger
@@ -16,7 +17,9 @@ from ledger.errors import RecordNotFound
 from ledger.projections.as_of import explain_figure, figures_as_of
 from ledger.projections.figures import FiguresView, figure_row
 
-router = APIRouter(prefix="/api/v1", tags=["figures"], responses=problem_responses(404, 422, 503))
+router = APIRouter(
+    prefix="/api/v1", tags=["figures"], responses=problem_responses(401, 403, 404, 422, 503)
+)
 
 UnitCode = Annotated[str, Path(description="窗口或处室代码 / unit code", examples=["W01"])]
 PeriodKey = Annotated[
@@ -71,6 +74,7 @@ def _decoded(record: bytes) -> dict[str, Any]:
 @router.get("/staff/{staff_number}/figures", summary="员工指标 / a staff member's figures")
 def list_staff_figures(
     staff_number: StaffNumber,
+    reader: StaffReader,
     query: Annotated[FiguresQuery, Query()],
     ledger: LedgerDep,
     request: Request,
@@ -84,6 +88,7 @@ def list_staff_figures(
 @router.get("/units/{code}/figures", summary="窗口指标 / a window's figures")
 def list_unit_figures(
     code: UnitCode,
+    reader: UnitReader,
     query: Annotated[FiguresQuery, Query()],
     ledger: LedgerDep,
     request: Request,
@@ -99,6 +104,7 @@ def list_unit_figures(
 )
 def explain_staff_figure(
     staff_number: StaffNumber,
+    reader: StaffReader,
     period: PeriodKey,
     figure: FigureName,
     ledger: LedgerDep,
@@ -117,6 +123,7 @@ def explain_staff_figure(
 )
 def explain_unit_figure(
     code: UnitCode,
+    reader: UnitReader,
     period: PeriodKey,
     figure: FigureName,
     ledger: LedgerDep,

@@ -8,15 +8,18 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import LedgerDep
 from api.paging import history_page
+from api.permissions import StaffReader
 from api.problems import problem_responses
 from api.schemas import CurrentAssignment, HistoryPage, HistoryQuery, StaffNumber, StaffSummary
 
-router = APIRouter(prefix="/api/v1", tags=["staff"], responses=problem_responses(404, 422, 503))
+router = APIRouter(
+    prefix="/api/v1", tags=["staff"], responses=problem_responses(401, 403, 404, 422, 503)
+)
 
 
 @router.get("/staff/{staff_number}", summary="员工概况 / a staff member's summary")
 def read_staff_member(
-    staff_number: StaffNumber, ledger: LedgerDep, response: Response
+    staff_number: StaffNumber, reader: StaffReader, ledger: LedgerDep, response: Response
 ) -> StaffSummary:
     """A staff member as recorded now; the ETag is the version of their stream."""
     staff = ledger.staff(staff_number)
@@ -40,6 +43,7 @@ def read_staff_member(
 @router.get("/staff/{staff_number}/events", summary="员工事件历史 / a staff member's history")
 def list_staff_events(
     staff_number: StaffNumber,
+    reader: StaffReader,
     query: Annotated[HistoryQuery, Query()],
     ledger: LedgerDep,
     request: Request,
