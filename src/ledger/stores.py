@@ -87,6 +87,33 @@ class LoggedEvent:
     recorded_at: datetime
 
 
+@dataclass(frozen=True)
+class StagedBallot:
+    """An unlinkable ballot as staged until its branch's tally (SPEC section 5): a random key,
+    the quarter and branch it belongs to, and its ratings as canonical JSON. No actor, time or
+    order is kept, so a staged row cannot be linked to its voter."""
+
+    key: str
+    period_key: str
+    branch: str
+    ratings: str
+
+
+@dataclass(frozen=True)
+class TakenBallots:
+    """The staged ballots a tally commits to their ballot box: removed in its transaction."""
+
+    period_key: str
+    branch: str
+    keys: tuple[str, ...]
+
+
+STAGE_BALLOT = "stage_ballot"
+"""The save option (a StagedBallot) that stages a ballot in the events' transaction."""
+TAKE_BALLOTS = "take_ballots"
+"""The save option (TakenBallots) that removes staged ballots in the events' transaction."""
+
+
 def _first_versions(stored_events: Sequence[StoredEvent]) -> dict[UUID, int]:
     """Each stream's first version in a transaction, for the streams that had events before."""
     first: dict[UUID, int] = {}
@@ -167,6 +194,9 @@ class LedgerRecorder(Protocol):
 
     def select_logged(self, positions: Sequence[int]) -> list[LoggedEvent]:
         """The events at the given positions (those that exist), in log order."""
+
+    def staged_ballots(self, period_key: str, branch: str) -> list[StagedBallot]:
+        """The ballots staged for a branch's unlinkable evaluation, in random-key order."""
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -456,6 +486,31 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
             ).format(schema=schema, leaves=self.leaves_table)
         )
         self._leaf_inserts: dict[int, bytes] = {}
+        self._init_staged_ballots(schema, prefix)
+
+    def _init_staged_ballots(self, schema: Identifier, prefix: str) -> None:
+        """The staging table of unlinkable ballots (SPEC section 5) and its statements."""
+        table = Identifier(f"{prefix}_staged_ballots")
+        # No actor, time or order column: the random key is the only identity a row has.
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "ballot_key text PRIMARY KEY, period_key text NOT NULL, "
+                "branch text NOT NULL, ratings text NOT NULL)"
+            ).format(schema=schema, table=table)
+        )
+        self.sql_stage_ballot = SQL(
+            "INSERT INTO {schema}.{table} (ballot_key, period_key, branch, ratings) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(schema=schema, table=table)
+        self.sql_take_ballots = SQL(
+            "DELETE FROM {schema}.{table} "
+            "WHERE period_key = %s AND branch = %s AND ballot_key = ANY(%s)"
+        ).format(schema=schema, table=table)
+        self.sql_staged_ballots = SQL(
+            "SELECT ballot_key, period_key, branch, ratings FROM {schema}.{table} "
+            "WHERE period_key = %s AND branch = %s ORDER BY ballot_key"
+        ).format(schema=schema, table=table)
 
     def _insert_stored_events(
         self,
@@ -771,6 +826,28 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
                 ),
                 prepare=True,
             )
+        self._stage_and_take_ballots(curs, options)
+
+    def _stage_and_take_ballots(self, curs: Any, options: dict[str, Any]) -> None:
+        """Queue a ballot's staging or a tally's removal of staged ballots, if the save has one."""
+        staged: StagedBallot | None = options.get(STAGE_BALLOT)
+        if staged is not None:
+            curs.execute(
+                self.sql_stage_ballot,
+                (staged.key, staged.period_key, staged.branch, staged.ratings),
+            )
+        taken: TakenBallots | None = options.get(TAKE_BALLOTS)
+        if taken is not None:
+            curs.execute(self.sql_take_ballots, (taken.period_key, taken.branch, list(taken.keys)))
+
+    def staged_ballots(self, period_key: str, branch: str) -> list[StagedBallot]:
+        """The ballots staged for a branch's unlinkable evaluation, in random-key order."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_staged_ballots, (period_key, branch))
+            return [
+                StagedBallot(row["ballot_key"], row["period_key"], row["branch"], row["ratings"])
+                for row in curs.fetchall()
+            ]
 
     def idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         """The stored record of a key, if any."""
@@ -901,6 +978,11 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             "root BLOB NOT NULL, frontier BLOB NOT NULL)",
             "INSERT OR IGNORE INTO merkle_tree (id, size, root, frontier) "
             f"VALUES (1, 0, X'{EMPTY_ROOT.hex()}', X'')",
+            # Unlinkable ballots until their tally (SPEC section 5): no actor, time or order
+            # column, and WITHOUT ROWID so not even SQLite's rowid records the order of staging.
+            "CREATE TABLE IF NOT EXISTS staged_ballots ("
+            "ballot_key TEXT PRIMARY KEY, period_key TEXT NOT NULL, "
+            "branch TEXT NOT NULL, ratings TEXT NOT NULL) WITHOUT ROWID",
         ]
 
     def _insert_events(
@@ -955,7 +1037,39 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                     max(notification_ids),
                 ),
             )
+        self._stage_and_take_ballots(c, kwargs)
         return notification_ids
+
+    @staticmethod
+    def _stage_and_take_ballots(c: SQLiteCursor, options: dict[str, Any]) -> None:
+        """Stage a ballot or remove a tally's staged ballots, if the save has one (the events'
+        transaction holds the write lock)."""
+        staged: StagedBallot | None = options.get(STAGE_BALLOT)
+        if staged is not None:
+            c.execute(
+                "INSERT INTO staged_ballots (ballot_key, period_key, branch, ratings) "
+                "VALUES (?, ?, ?, ?)",
+                (staged.key, staged.period_key, staged.branch, staged.ratings),
+            )
+        taken: TakenBallots | None = options.get(TAKE_BALLOTS)
+        if taken is not None:
+            c.executemany(
+                "DELETE FROM staged_ballots WHERE period_key = ? AND branch = ? AND ballot_key = ?",
+                [(taken.period_key, taken.branch, key) for key in taken.keys],
+            )
+
+    def staged_ballots(self, period_key: str, branch: str) -> list[StagedBallot]:
+        """The ballots staged for a branch's unlinkable evaluation, in random-key order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT ballot_key, period_key, branch, ratings FROM staged_ballots "
+                "WHERE period_key = ? AND branch = ? ORDER BY ballot_key",
+                (period_key, branch),
+            )
+            return [
+                StagedBallot(row["ballot_key"], row["period_key"], row["branch"], row["ratings"])
+                for row in c.fetchall()
+            ]
 
     def _write_leaves(
         self,
@@ -1341,6 +1455,7 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
         self._checkpoints: list[StoredCheckpoint] = []
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._keys = _ProcessLocalKeys()
+        self._staged_ballots: dict[str, StagedBallot] = {}
 
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -1384,7 +1499,33 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
                     record.outcome,
                     max(notification_ids),
                 )
+            self._stage_and_take_ballots(kwargs)
             return notification_ids
+
+    def _stage_and_take_ballots(self, options: dict[str, Any]) -> None:
+        """Stage a ballot or remove a tally's staged ballots, if the save has one (called with
+        the store's lock held, after the events are in)."""
+        staged: StagedBallot | None = options.get(STAGE_BALLOT)
+        if staged is not None:
+            self._staged_ballots[staged.key] = staged
+        taken: TakenBallots | None = options.get(TAKE_BALLOTS)
+        if taken is not None:
+            for key in taken.keys:
+                found = self._staged_ballots.get(key)
+                if found and (found.period_key, found.branch) == (taken.period_key, taken.branch):
+                    del self._staged_ballots[key]
+
+    def staged_ballots(self, period_key: str, branch: str) -> list[StagedBallot]:
+        """The ballots staged for a branch's unlinkable evaluation, in random-key order."""
+        with self._database_lock:
+            return sorted(
+                (
+                    staged
+                    for staged in self._staged_ballots.values()
+                    if (staged.period_key, staged.branch) == (period_key, branch)
+                ),
+                key=lambda staged: staged.key,
+            )
 
     def current_root(self) -> bytes:
         """The root of the tree over every leaf."""

@@ -11,6 +11,7 @@ from ledger.application.bonus_sheets import BonusSheetCommands
 from ledger.application.core import MAX_PAGE, Batch, HistoryItem, Outcome
 from ledger.application.deductions import DeductionCommands
 from ledger.application.organisation import OrganisationCommands
+from ledger.application.quarterly import QuarterlyCommands
 from ledger.application.reference import ReferenceDataCommands
 from ledger.application.rounds import RoundCommands
 from ledger.application.staff import StaffCommands
@@ -24,6 +25,7 @@ class AssessmentLedger(
     ReferenceDataCommands,
     DeductionCommands,
     BonusSheetCommands,
+    QuarterlyCommands,
     RoundCommands,
 ):
     """The ledger of one center: its records, the commands that change them, and their history."""
