@@ -981,6 +981,44 @@ def build_plan(calendar: StatutoryYear | None = None) -> DemoPlan:
 # Applying the plan
 
 
+DEMO_PASSWORD = "demo-password-2025"
+"""The password of the demo's login accounts (demo data only; never for a real store)."""
+
+
+def demo_logins(plan: DemoPlan) -> list[tuple[str, str, str]]:
+    """The demo's login accounts: (user name, person, what they may do), one per kind of user."""
+
+    def first(command: str, **matching: object) -> str:
+        return next(
+            str(planned.arguments["person_id"])
+            for planned in plan.commands
+            if planned.command == command
+            and all(planned.arguments.get(name) == value for name, value in matching.items())
+        )
+
+    director = first("appoint_leading_group_member")
+    clerk = first("grant_role", role=Role.SUPERVISION_CLERK)
+    window = next(
+        planned.arguments["code"]
+        for planned in plan.commands
+        if planned.command == "open_unit" and planned.arguments["kind"] is UnitKind.WINDOW
+    )
+    head = first("appoint_head", unit_code=window)
+    member = next(
+        str(planned.arguments["staff_number"])
+        for planned in plan.commands
+        if planned.command == "assign_staff"
+        and planned.arguments["unit_code"] == window
+        and planned.arguments["staff_number"] != head
+    )
+    return [
+        ("director", director, "leading group: reads everything, decides periods"),
+        ("clerk", clerk, "supervision clerk: records deductions, reads everything"),
+        ("head", head, f"head of window {window}: reads the window and its people"),
+        ("staff", member, f"staff member of window {window}: reads their own records"),
+    ]
+
+
 class DemoState(Enum):
     """What a store holds with respect to the demo."""
 

@@ -49,7 +49,7 @@ def test_an_account_is_added_for_a_registered_person_and_listed(
     )
     assert added.exit_code == 0, added.output  # type: ignore[attr-defined]
     listed = ledger_cli(demo_url, "users", "list")
-    assert listed.output.startswith("clerk1\tS0001\tenabled")
+    assert any(line.startswith("clerk1\tS0001\tenabled") for line in listed.output.splitlines())
 
 
 def test_an_account_for_an_unknown_person_is_refused_in_one_line(
@@ -102,3 +102,23 @@ def test_a_disabled_account_is_listed_as_disabled(
     )
     assert ledger_cli(demo_url, "users", "disable", "clerk3").exit_code == 0
     assert "\tdisabled\t" in ledger_cli(demo_url, "users", "list").output
+
+
+def test_the_demo_opens_one_login_per_kind_of_user(seeded_demo: tuple[str, object]) -> None:
+    # given the seeded demo (its output lists the logins)
+    url, result = seeded_demo
+    assert "password 'demo-password-2025'" in result.output  # type: ignore[attr-defined]
+    # then each login signs in with the demo password as the person it names
+    from ledger.accounts import Accounts
+    from ledger.application import AssessmentLedger
+    from ledger.demo import DEMO_PASSWORD
+    from ledger.settings import Settings
+
+    ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env())
+    try:
+        accounts = Accounts(ledger)
+        for name in ("director", "clerk", "head", "staff"):
+            account = accounts.authenticate(name, DEMO_PASSWORD)
+            assert account is not None and account.person_id.startswith("S")
+    finally:
+        ledger.close()

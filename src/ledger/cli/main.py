@@ -35,14 +35,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.catalogue_file import read_catalogue_csv
 from ledger.clock import CENTER_TIMEZONE, Clock, SettableClock, system_clock
 from ledger.demo import (
+    DEMO_PASSWORD,
     CalendarUnavailable,
+    DemoPlan,
     DemoState,
     build_plan,
     count_events,
+    demo_logins,
     demo_state,
     package_calendar,
     seed,
@@ -205,6 +209,7 @@ def demo() -> None:
                 f"demo already seeded: {count_events(ledger)} events "
                 f"up to position {ledger.head_position()} ({where})"
             )
+            _demo_accounts(ledger, plan)
             return
         if state is DemoState.FOREIGN:
             raise Refusal(
@@ -229,6 +234,7 @@ def demo() -> None:
                 ledger, clock, plan, on_progress=lambda done: progress.advance(task, done)
             )
         events = count_events(ledger)
+        _demo_accounts(ledger, plan)
     elapsed = time.perf_counter() - started
     categories = plan.staff_by_category()
     kinds = plan.units_by_kind()
@@ -257,6 +263,16 @@ def demo() -> None:
             ]
         )
     )
+
+
+def _demo_accounts(ledger: AssessmentLedger, plan: DemoPlan) -> None:
+    """Open the demo's login accounts (once) and say how to sign in with them."""
+    accounts = Accounts(ledger)
+    typer.echo(f"  logins      password {DEMO_PASSWORD!r} (demo data only):")
+    for username, person, what in demo_logins(plan):
+        if all(account.username != username for account in accounts.all()):
+            accounts.create(username, person, DEMO_PASSWORD)
+        typer.echo(f"              {username:<9} {person}  {what}")
 
 
 # ledger serve
