@@ -7,9 +7,11 @@ commands as a class over it, and `AssessmentLedger` combines them.
 
 from __future__ import annotations
 
+from ledger.application.annual import AnnualCommands
 from ledger.application.bonus_sheets import BonusSheetCommands
 from ledger.application.core import MAX_PAGE, Batch, HistoryItem, Outcome
 from ledger.application.deductions import DeductionCommands
+from ledger.application.objections import ObjectionCommands
 from ledger.application.organisation import OrganisationCommands
 from ledger.application.quarterly import QuarterlyCommands
 from ledger.application.reference import ReferenceDataCommands
@@ -24,8 +26,10 @@ class AssessmentLedger(
     StaffCommands,
     ReferenceDataCommands,
     DeductionCommands,
+    ObjectionCommands,
     BonusSheetCommands,
     QuarterlyCommands,
+    AnnualCommands,
     RoundCommands,
 ):
     """The ledger of one center: its records, the commands that change them, and their history."""

@@ -243,6 +243,15 @@ ROUND_TOPICS = "ledger.round."
 NEUTRAL_TOPICS = frozenset(
     {
         "ledger.staff.DeductionNotified.v1",  # starts the R-40 clock; changes no figure
+        "ledger.staff.VetoCaseNotified.v1",  # starts the R-40 clock; changes no figure
+        "ledger.staff.DeductionAmendmentNotified.v1",  # opens another R-40 window
+        # An objection changes nothing by itself; its decision's amendment or revocation does.
+        "ledger.staff.ObjectionRaised.v1",
+        "ledger.staff.ObjectionDecided.v1",
+        # The annual assessment's forms and signature record acts, not figures.
+        "ledger.staff.SelfSummarySubmitted.v1",
+        "ledger.staff.RegistrationFormSubmitted.v1",
+        "ledger.staff.RegistrationFormSigned.v1",
         "ledger.policy.Started.v1",
     }
 )
