@@ -1,0 +1,333 @@
+"""API benchmark (issue 6 item 8): commands and reads over real HTTP on loopback against the
+application service called directly, in one run, on PostgreSQL.
+
+* direct: `AssessmentLedger.record_deduction` in this process, at a fixed moderate rate (open
+  loop: each command is due at its slot, latency counted from the slot, so a slow command delays
+  the ones behind it as it would a client's).
+* http: the same command as `POST /api/v1/staff/{n}/deductions` with a bearer token, to one
+  uvicorn worker (the app as `ledger serve` runs it) pinned to core 0, from a load generator
+  pinned to core 1 (this process, threads with keep-alive connections), at the same rate; then
+  the maximum: a closed loop of 8 connections for a bounded time, for commands and for reads
+  (`GET /api/v1/staff/{n}/events?limit=20`).
+
+Target: at the fixed rate, HTTP adds at most 30 % to the direct cost of a command (ratio of
+medians <= 1.3). Each run uses fresh databases, dropped afterwards.
+
+    .venv/bin/python bench/api.py [--rate 40] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).parent))
+from append import CLERK, seed_ledger, staff_number
+from ledger.accounts import Accounts
+from ledger.application import AssessmentLedger
+from ledger.settings import Settings
+from ledger.values import DeductionSource
+
+ADMIN_DSN = os.environ.get("LEDGER_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+STAFF = 200
+PASSWORD = "a long enough benchmark password"
+TOKEN_KEY = "the API benchmark's token key, not used anywhere else"
+OCCURRED_ON = date(2025, 3, 3)
+
+
+@dataclass
+class Latencies:
+    """Seconds per request, and how many requests failed."""
+
+    values: list[float]
+    failures: int = 0
+    elapsed: float = 0.0
+    first_failure: str = ""
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.values)
+        return (
+            ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+        )
+
+    @property
+    def rate(self) -> float:
+        return len(self.values) / self.elapsed if self.elapsed else 0.0
+
+
+@contextmanager
+def database(name: str) -> Iterator[str]:
+    """A fresh database, dropped afterwards."""
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepared(url: str) -> None:
+    """The center, its staff and the clerk's login (not timed)."""
+    ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env())
+    try:
+        seed_ledger(ledger, STAFF)
+        Accounts(ledger).create("clerk", CLERK.person_id, PASSWORD)
+    finally:
+        ledger.close()
+
+
+_counter = iter(range(10**9))
+_counter_lock = threading.Lock()
+
+
+def next_index() -> int:
+    with _counter_lock:
+        return next(_counter)
+
+
+def body(index: int, run: str) -> dict[str, Any]:
+    return {
+        "item_code": "ATT-01",
+        "occurred_on": OCCURRED_ON.isoformat(),
+        "incident_ref": f"{run}-{index}",
+        "evidence_ref": f"photo-{run}-{index}",
+        "source": "supervision_inspection",
+    }
+
+
+def open_loop(
+    rate: float, seconds: float, send: Callable[[int], None], workers: int = 16
+) -> Latencies:
+    """Send `rate` requests a second for `seconds`; latency from each request's due time."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.2
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    slots = iter(range(total))
+
+    def worker() -> None:
+        nonlocal failures
+        while True:
+            with lock:
+                slot = next(slots, None)
+            if slot is None:
+                return
+            due = start + slot / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                send(slot)
+                ok = True
+            except Exception:
+                ok = False
+            done = time.perf_counter()
+            with lock:
+                if ok:
+                    latencies.append(done - due)
+                else:
+                    failures += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Latencies(latencies, failures, time.perf_counter() - start)
+
+
+def closed_loop(connections: int, seconds: float, send: Callable[[int], None]) -> Latencies:
+    """`connections` clients sending back to back for `seconds`."""
+    stop = time.perf_counter() + seconds
+    latencies: list[float] = []
+    failures = 0
+    first_failure = ""
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal failures, first_failure
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            problem = ""
+            try:
+                send(next_index())
+            except Exception as error:
+                problem = str(error)[:300] or type(error).__name__
+            with lock:
+                if not problem:
+                    latencies.append(time.perf_counter() - began)
+                else:
+                    failures += 1
+                    first_failure = first_failure or problem
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Latencies(latencies, failures, time.perf_counter() - began, first_failure)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(url: str) -> Iterator[str]:
+    """uvicorn with the app on core 0; its base URL."""
+    port = free_port()
+    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_JWT_SECRET": TOKEN_KEY}
+    command = [
+        "taskset",
+        "-c",
+        "0",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def http_sender(base: str, token: str, run: str, method: str) -> Callable[[int], None]:
+    local = threading.local()
+
+    def client() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            )
+        return local.client
+
+    def command(index: int) -> None:
+        staff = staff_number(index % STAFF)
+        response = client().post(f"/api/v1/staff/{staff}/deductions", json=body(index, run))
+        if response.status_code != 201:
+            raise RuntimeError(response.text)
+
+    def read(index: int) -> None:
+        staff = staff_number(index % STAFF)
+        response = client().get(f"/api/v1/staff/{staff}/events", params={"limit": 20})
+        if response.status_code != 200:
+            raise RuntimeError(response.text)
+
+    return command if method == "command" else read
+
+
+def row(name: str, measured: Latencies) -> str:
+    return (
+        f"| {name} | {measured.rate:,.0f} | {measured.percentile(0.5) * 1000:.1f} | "
+        f"{measured.percentile(0.9) * 1000:.1f} | {measured.percentile(0.99) * 1000:.1f} | "
+        f"{measured.failures} |"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=40.0, help="commands a second, fixed rate")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
+    options = parser.parse_args(argv)
+    run = uuid.uuid4().hex[:8]
+    with database(f"ledger_bench_api_{run}") as url:
+        prepared(url)
+        # The direct baseline on core 0, where the server will run.
+        os.sched_setaffinity(0, {0})
+        ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env())
+        try:
+
+            def direct(index: int) -> None:
+                ledger.record_deduction(
+                    CLERK,
+                    staff_number(index % STAFF),
+                    "ATT-01",
+                    OCCURRED_ON,
+                    f"direct-{run}-{index}",
+                    f"photo-{index}",
+                    DeductionSource.SUPERVISION_INSPECTION,
+                )
+
+            for warm in range(20):
+                direct(10**8 + warm)
+            direct_fixed = open_loop(options.rate, options.seconds, direct, workers=4)
+        finally:
+            ledger.close()
+        os.sched_setaffinity(0, {1})  # the load generator on the other core
+        with server(url) as base:
+            token = httpx.post(
+                f"{base}/api/v1/token", data={"username": "clerk", "password": PASSWORD}
+            ).json()["access_token"]
+            command = http_sender(base, token, f"http-{run}", "command")
+            for warm in range(20):
+                command(10**8 + warm)
+            http_fixed = open_loop(options.rate, options.seconds, command)
+            http_max = closed_loop(
+                8, options.seconds, http_sender(base, token, f"max-{run}", "command")
+            )
+            reads_max = closed_loop(8, options.seconds, http_sender(base, token, run, "read"))
+    ratio = http_fixed.percentile(0.5) / direct_fixed.percentile(0.5)
+    print(
+        f"API benchmark on PostgreSQL, {options.seconds:.0f} s per measurement; "
+        f"server on core 0 (one uvicorn worker), load generator on core 1"
+    )
+    print()
+    print("| path | per second | p50 ms | p90 ms | p99 ms | failures |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(row(f"direct command at {options.rate:.0f}/s", direct_fixed))
+    print(row(f"HTTP command at {options.rate:.0f}/s", http_fixed))
+    print(row("HTTP commands, max (8 connections)", http_max))
+    print(row("HTTP reads, max (8 connections)", reads_max))
+    for name, measured in (("commands", http_max), ("reads", reads_max)):
+        if measured.failures:
+            print(f"first failure of the {name}: {measured.first_failure}")
+    print()
+    verdict = "met" if ratio <= 1.3 else "MISSED"
+    print(f"HTTP / direct at the fixed rate (medians): {ratio:.2f} (target <= 1.30: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
