@@ -51,6 +51,10 @@ test: $(DEV_STAMP) postgres lint ## Lint, then the whole suite on memory, SQLite
 bench: $(DEV_STAMP) postgres ## Append benchmark: ours vs the bare library vs raw inserts, SQLite and PostgreSQL
 	$(BIN)/python bench/append.py
 
+.PHONY: bench-projections
+bench-projections: $(DEV_STAMP) postgres ## Projection benchmark on a cached 1M-event PostgreSQL ledger: rebuild, lag, as-of vs raw read
+	$(BIN)/python bench/projections.py
+
 .PHONY: format
 format: $(DEV_STAMP) ## Reformat and autofix
 	$(BIN)/ruff format src tests bench

@@ -24,6 +24,7 @@ from ledger.policy import (
     excellent_grade,
     excellent_individual,
     fold,
+    other_period,
 )
 from ledger.values import OPERATOR, Period
 
@@ -105,14 +106,18 @@ def test_R20_nothing_carries_over_into_the_next_year(center: AssessmentLedger) -
 def test_R20_an_entry_of_another_period_is_left_out_with_its_period(
     center: AssessmentLedger,
 ) -> None:
-    """Given deductions in February and March, when March is explained, then the February one
-    is left out as another period, naming it."""
+    """Given deductions in February and March, then March's stored trace lists only March's
+    entry, and what it leaves unsaid (for explanations) is the February one, left out as
+    another period, naming it."""
     february = deduct(center, date(2025, 2, 3), "1")
-    deduct(center, date(2025, 3, 3), "1")
+    march = deduct(center, date(2025, 3, 3), "1")
+    state = state_of(center)
 
-    figure = deduction_total(state_of(center), STAFF, MARCH)
+    figure = deduction_total(state, STAFF, MARCH)
 
-    (left,) = figure.trace.left_out
+    assert [c.ref.version for c in figure.trace.counted] == [number_of(march)]
+    assert figure.trace.left_out == ()
+    (left,) = other_period(state, figure)
     assert left.reason is Reason.OTHER_PERIOD
     assert left.ref.version == number_of(february)
     assert left.detail == "incident in 2025-02"

@@ -3,6 +3,7 @@ and the figures recomputed from scratch with the pure policy."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from builders import (
@@ -20,7 +21,15 @@ from builders import (
 )
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.policy import Fact, active_years, all_figures, fold
+from ledger.policy import (
+    Fact,
+    Figure,
+    active_years,
+    all_figures,
+    canonical_bytes,
+    canonical_record,
+    fold,
+)
 from ledger.projections.figures import figures_checksum
 from ledger.values import OPERATOR, StaffCategory, VetoCase
 
@@ -34,7 +43,19 @@ def recomputed_checksum(ledger: AssessmentLedger, up_to: int | None = None) -> s
         for e in ledger.ledger_recorder.select_logged(range(1, head + 1))
     ]
     state = fold(facts)
-    return figures_checksum(f for year in active_years(state) for f in all_figures(state, year))
+    figures = [f for year in active_years(state) for f in all_figures(state, year)]
+    for figure in figures:
+        # The direct encoder writes exactly what json.dumps makes of the canonical record.
+        assert canonical_bytes(figure) == reference_bytes(figure), figure.key
+    return figures_checksum(figures)
+
+
+def reference_bytes(figure: Figure) -> bytes:
+    """The canonical bytes by definition: the canonical record through json.dumps."""
+    text = json.dumps(
+        canonical_record(figure), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return text.encode("utf-8")
 
 
 def varied_history(ledger: AssessmentLedger, clock: SettableClock) -> None:

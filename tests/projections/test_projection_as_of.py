@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
+
+from projection_support import varied_history
 
 from builders import STAFF, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.policy import DeductionTotal, Figure
-from ledger.projections.as_of import explain_figure, figures_as_of
+from ledger.policy import DeductionTotal, Figure, canonical_bytes
+from ledger.projections.as_of import (
+    explain_figure,
+    figures_as_of,
+    staff_figures_as_of,
+    state_as_of,
+)
 from ledger.projections.figures import open_figures_view
 from ledger.projections.projector import InProcessProjection
 
@@ -63,3 +71,53 @@ def test_given_a_position_before_the_subject_existed_when_explaining_then_there_
     seed_organisation(ledger)
 
     assert explain_figure(ledger, "staff", STAFF, "2025-03", "deduction_total", 1) is None
+
+
+def test_given_a_varied_history_when_one_staff_member_is_replayed_as_of_a_position_then_it_equals_the_whole_log_replay(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    """Given transfers, changes of head, amendments, revocations, a veto and a policy adopted
+    mid-year, when each staff member's figures are replayed from their own streams (person,
+    policy book, units) as of many positions, then they are byte for byte the whole log's."""
+    varied_history(ledger, clock)
+    head = ledger.head_position()
+    compared = 0
+
+    for position in sorted({1, head // 3, head // 2, (2 * head) // 3, head - 1, head}):
+        state = state_as_of(ledger, position)
+        everything = figures_as_of(ledger, position)
+        for year in (2025, 2026):
+            for number in sorted(state.staff):
+                expected = [
+                    canonical_bytes(f)
+                    for f in everything
+                    if f.subject == number
+                    and f.period.key.startswith(str(year))
+                    and f.kind not in ("excellent_window", "annual_excellent_window")
+                ]
+                replayed = staff_figures_as_of(ledger, number, year, position)
+                if year in {int(f.period.key[:4]) for f in everything}:
+                    assert [canonical_bytes(f) for f in replayed] == expected, (number, position)
+                    compared += len(expected)
+
+    assert compared > 100
+
+
+def test_given_deductions_in_two_months_when_one_is_explained_then_the_other_is_left_out_as_another_period_though_the_stored_row_omits_it(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    seed_organisation(ledger)
+    february = record(ledger, "INC-ASOF-5", occurred_on=date(2025, 2, 3))
+    record(ledger, "INC-ASOF-6", occurred_on=date(2025, 3, 4))
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+
+    explained = explain_figure(ledger, "staff", STAFF, "2025-03", "deduction_total")
+    row = view.row("staff", STAFF, "2025-03", "deduction_total")
+
+    assert explained is not None and row is not None
+    (left,) = explained["trace"]["left_out"]
+    assert (left["reason"], left["detail"]) == ("other_period", "incident in 2025-02")
+    assert left["ref"]["version"] == february.number
+    assert "left out: 1 other_period" in explained["because"]
+    assert json.loads(row.record)["trace"]["left_out"] == []

@@ -96,7 +96,7 @@ def test_given_a_tracked_position_when_a_writer_replays_from_an_older_one_then_t
     view = open_figures_view(ledger.factory)
     InProcessProjection(ledger, view).catch_up()
     before, position = view.checksum(), view.position()
-    doomed = [("staff", STAFF, 2025)]
+    doomed = [("staff", STAFF, "2025-03")]
 
     with pytest.raises(ProjectionConflict):
         view.replace(doomed, [], expected=position - 1, position=position)

@@ -5,7 +5,7 @@ Only the standard library and `ledger.values` are imported.
 
     state = fold(Fact.decode(...) for each stored event, in log order)
     figures = all_figures(state, 2025)          # or one rule: bonus(state, "S001", period)
-    explain(figure), canonical_bytes(figure), checksum(figures)
+    explain(figure, other_period(state, figure)), canonical_bytes(figure), checksum(figures)
 """
 
 from ledger.policy.facts import EventRef, Fact, FactError, LedgerState, fold
@@ -66,10 +66,13 @@ from ledger.policy.rules import (
     head_liability,
     home_unit_recommendation,
     late_entries,
+    other_period,
     period_of,
     periods_of_year,
     staff_figures,
+    staff_period_figures,
     window_figures,
+    window_period_figures,
 )
 from ledger.policy.working_days import (
     CalendarUnknown,
@@ -139,9 +142,12 @@ __all__ = [
     "head_liability",
     "home_unit_recommendation",
     "late_entries",
+    "other_period",
     "period_of",
     "periods_of_year",
     "quota_check",
     "staff_figures",
+    "staff_period_figures",
     "window_figures",
+    "window_period_figures",
 ]

@@ -283,6 +283,7 @@ class LedgerState:
         self._unit_streams: dict[str, UnitRecord] = {}
         self._round_streams: dict[str, RoundRecord] = {}
         self._versions: dict[str, int] = {}
+        self._members_ever: dict[str, set[str]] = {}
         self._handlers: dict[str, Callable[[Fact], None]] = {
             "ledger.staff.Registered.v1": self._registered,
             "ledger.staff.Assigned.v1": self._assigned,
@@ -304,6 +305,11 @@ class LedgerState:
             "ledger.round.PeriodDecided.v1": self._period_decided,
             "ledger.round.LateEntryResolved.v1": self._late_entry_resolved,
         }
+
+    def members_ever(self, unit_code: str) -> frozenset[str]:
+        """The staff numbers of everyone ever assigned to the unit (an index: the window rules
+        read only these people, not every staff member)."""
+        return frozenset(self._members_ever.get(unit_code, ()))
 
     def apply(self, fact: Fact) -> None:
         """Apply the next fact of the log; raise FactError if it does not fit (the state is
@@ -369,9 +375,11 @@ class LedgerState:
 
     def _assigned(self, fact: Fact) -> None:
         staff = self._staff_of(fact)
+        unit_code = fact.payload["unit_code"]
         staff.memberships.append(
-            Membership(fact.payload["unit_code"], _day(fact.payload, "effective_on"), fact.ref)
+            Membership(unit_code, _day(fact.payload, "effective_on"), fact.ref)
         )
+        self._members_ever.setdefault(unit_code, set()).add(staff.staff_number)
 
     def _released(self, fact: Fact) -> None:
         staff = self._staff_of(fact)

@@ -8,14 +8,15 @@ ids (stream id and version), so the same events give byte-identical records on e
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ledger.policy.facts import EventRef
 from ledger.values import Period, format_points
@@ -97,6 +98,14 @@ class Trace:
         return cls(
             tuple(sorted(set(counted), key=lambda c: (c.occurred_on, c.ref))),
             tuple(sorted(set(left_out), key=_left_out_order)),
+        )
+
+    @classmethod
+    def distinct(cls, counted: Iterable[Counted], left_out: Iterable[LeftOut]) -> Trace:
+        """A trace in canonical order of items known to be distinct (as `of` would give)."""
+        return cls(
+            tuple(sorted(counted, key=lambda c: (c.occurred_on, c.ref))),
+            tuple(sorted(left_out, key=_left_out_order)),
         )
 
 
@@ -304,10 +313,128 @@ def canonical_record(figure: Figure) -> dict[str, Any]:
 
 def canonical_bytes(figure: Figure) -> bytes:
     """The canonical record as compact JSON with sorted member names (RFC 8785 order: every
-    name is ASCII), UTF-8."""
-    return json.dumps(
-        canonical_record(figure), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    name is ASCII), UTF-8: exactly `json.dumps(canonical_record(figure), sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`, written directly (a rebuild writes millions)."""
+    return _record(figure, figure=True).encode("utf-8")
+
+
+# The direct encoder behind canonical_bytes. Member names are sorted once per class; values are
+# written as `_plain` would make them and `json.dumps` would write them.
+
+_string: Callable[[str], str] = getattr(json.encoder, "encode_basestring")  # noqa: B009
+"""The standard library's (C) JSON string writer, as json.dumps uses it with ensure_ascii off."""
+
+_points_text: dict[Decimal, str] = {}
+_item_texts: dict[int, tuple[object, str]] = {}
+"""Texts of traces and their items by identity (the object is held, so its id is not reused;
+all of them are frozen)."""
+_MEMO_KINDS = frozenset({Trace, Counted, LeftOut, Member})
+
+
+def _points(value: Decimal) -> str:
+    text = _points_text.get(value)
+    if text is None:
+        text = _string(format_points(value))
+        if len(_points_text) < 4096:
+            _points_text[value] = text
+    return text
+
+
+def _value(value: Any) -> str:
+    kind = type(value)
+    if kind in _MEMO_KINDS:
+        # The same item appears in several figures (its month, quarter, half-year, year), the
+        # same trace in several figures of one period (total, bonus, notice, liability).
+        found = _item_texts.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        text = _record(value)
+        if len(_item_texts) >= 65536:
+            _item_texts.clear()
+        _item_texts[id(value)] = (value, text)
+        return text
+    if kind is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is Decimal:
+        return _points(value)
+    if kind is date:
+        return '"' + str(value.isoformat()) + '"'
+    if kind is EventRef:
+        return (
+            '{"stream_id":'
+            + _string(value.stream_id)
+            + ',"version":'
+            + int.__repr__(value.version)
+            + "}"
+        )
+    if kind is Period:
+        return _string(value.key)
+    if kind is tuple or kind is list:
+        return "[" + ",".join([_value(item) for item in value]) + "]"
+    if isinstance(value, Enum):
+        return _value(value.value)
+    if isinstance(value, str):
+        return _string(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return _record(value)
+    raise TypeError(f"a figure cannot hold a {kind.__name__}")
+
+
+_GUARDED = {
+    # A field's annotation -> how to write a value of exactly that type (anything else goes to
+    # `_value`, so the result never depends on the annotation being right).
+    "str": "(_string({v}) if {v}.__class__ is str else _value({v}))",
+    "Decimal": "(_points({v}) if {v}.__class__ is Decimal else _value({v}))",
+    "Period": "(_string({v}.key) if {v}.__class__ is Period else _value({v}))",
+    "date": "(('\"' + {v}.isoformat() + '\"') if {v}.__class__ is date else _value({v}))",
+    "int": "(int.__repr__({v}) if {v}.__class__ is int else _value({v}))",
+}
+_encoders: dict[tuple[type, bool], Callable[[Any], str]] = {}
+
+
+def _encoder(kind: type, *, figure: bool = False) -> Callable[[Any], str]:
+    """The writer of a dataclass as a JSON object with sorted member names (a figure's record
+    also holds its class attribute "kind"), generated once per class: one expression that
+    joins the members' texts, each written by its type without a dispatch where the value is
+    of the annotated type."""
+    found = _encoders.get((kind, figure))
+    if found is not None:
+        return found
+    annotations = {f.name: str(f.type) for f in fields(kind)}
+    names = sorted([*annotations, "kind"] if figure else annotations)
+    parts = []
+    for number, name in enumerate(names):
+        key = _string(name) + ":"
+        if figure and name == "kind":
+            text = repr(key + _string(kind.kind))  # type: ignore[attr-defined]
+        else:
+            value = f"o.{name}"
+            written = _GUARDED.get(annotations[name], "_value({v})").format(v=value)
+            text = f"{key!r} + {written}"
+        parts.append(("" if number == 0 else "',' + ") + text)
+    source = "def encode(o):\n    return '{' + " + " + ".join(parts) + " + '}'\n"
+    namespace: dict[str, Any] = {
+        "_string": _string,
+        "_value": _value,
+        "_points": _points,
+        "Decimal": Decimal,
+        "Period": Period,
+        "date": date,
+    }
+    exec(source, namespace)  # generated from the dataclass's own field names
+    found = cast(Callable[[Any], str], namespace["encode"])
+    _encoders[(kind, figure)] = found
+    return found
+
+
+def _record(value: object, figure: bool = False) -> str:
+    return _encoder(type(value), figure=figure)(value)
 
 
 def checksum(figures: Iterable[Figure]) -> str:
@@ -320,9 +447,16 @@ def checksum(figures: Iterable[Figure]) -> str:
     return digest.hexdigest()
 
 
-def explain(figure: Figure) -> dict[str, Any]:
+def explain(figure: Figure, also_left_out: Iterable[LeftOut] = ()) -> dict[str, Any]:
     """For the API and the verifier: the figure's canonical record plus a sentence saying what
-    was decided under which rule, and the counts of the events counted and left out by reason."""
+    was decided under which rule, and the counts of the events counted and left out by reason.
+
+    `also_left_out` adds what the stored trace leaves unsaid (`rules.other_period`: the
+    subject's entries of the same year in another period) to the explanation's trace."""
+    also = tuple(also_left_out)
+    if also:
+        trace = Trace.of(figure.trace.counted, (*figure.trace.left_out, *also))
+        figure = dataclasses.replace(figure, trace=trace)
     reasons: dict[str, int] = {}
     for item in figure.trace.left_out:
         reasons[item.reason.value] = reasons.get(item.reason.value, 0) + 1

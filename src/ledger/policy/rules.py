@@ -10,16 +10,19 @@ last day of the period (SPEC 4.8), and carries its trace. Conventions throughout
 - Totals are gross sums of deduction points. The Measures know no bonus points (加分); if they
   are ever added they must never offset deductions for any threshold here (D-07), so no event
   can lower a total except the revocation or amendment of the deduction itself.
-- A trace lists what was counted and what was left out; "other period" lists the subject's
-  entries of the same calendar year outside the period (older years are not listed).
+- A trace lists what was counted and what was left out within the period (revoked, amended,
+  other window, not a member). Entries of the same calendar year in another period are not
+  stored in the trace (otherwise one entry would change every figure of its subject's year);
+  `other_period` lists them on demand, and `explain` adds them to an explanation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TypeVar
 
 from ledger.policy.facts import (
@@ -84,6 +87,12 @@ def _year(period: Period) -> int:
     return int(period.key[:4])
 
 
+@lru_cache(maxsize=1024)
+def _bounds(period: Period) -> tuple[date, date]:
+    """The period's first and last day."""
+    return period.first_day, period.last_day
+
+
 def _require(period: Period, *kinds: PeriodKind) -> None:
     if period.kind not in kinds:
         allowed = " or ".join(kind.value for kind in kinds)
@@ -123,8 +132,17 @@ def _what(entry: Entry) -> str:
     return "deduction" if entry.on == "staff" else "window_deduction"
 
 
+_counted_of: dict[int, tuple[Entry, Counted]] = {}
+"""Entries' Counted items by the entry's identity (the entry is held, so its id is not reused):
+an entry counts in its month, quarter, half-year and year, and the same item lets the encoder
+reuse its text."""
+
+
 def _counted(entry: Entry) -> Counted:
-    return Counted(
+    found = _counted_of.get(id(entry))
+    if found is not None and found[0] is entry:
+        return found[1]
+    counted = Counted(
         entry.ref,
         _what(entry),
         entry.subject,
@@ -132,6 +150,10 @@ def _counted(entry: Entry) -> Counted:
         entry.points,
         tuple(a.ref for a in entry.amendments),
     )
+    if len(_counted_of) >= 65536:
+        _counted_of.clear()
+    _counted_of[id(entry)] = (entry, counted)
+    return counted
 
 
 def _left_out(entry: Entry, reason: Reason, detail: str, by: EventRef | None = None) -> LeftOut:
@@ -173,24 +195,24 @@ def _revoked(entry: Entry) -> LeftOut:
 
 def _tally(entries: Iterable[Entry], period: Period, *, left_out: Iterable[LeftOut] = ()) -> _Tally:
     """Sum the entries whose incident date falls in the period (R-20), revocations and
-    amendments applied; list the rest of the same year as left out."""
-    year = _year(period)
+    amendments applied; list those of the period that do not count (or no longer count at a
+    value) as left out. Entries of other periods are skipped (see `other_period`)."""
+    first, last = _bounds(period)
     counted: list[Entry] = []
     left = list(left_out)
     for entry in entries:
-        if entry.occurred_on.year != year:
+        if not first <= entry.occurred_on <= last:
             continue
-        if not period.contains(entry.occurred_on):
-            home = period_of(period.kind, entry.occurred_on).key
-            left.append(_left_out(entry, Reason.OTHER_PERIOD, f"incident in {home}"))
-        elif entry.revoked:
+        if entry.revocation is not None:
             left.append(_revoked(entry))
         else:
             counted.append(entry)
-            left += _superseded(entry)
+            if entry.amendments:
+                left += _superseded(entry)
     counted.sort(key=lambda e: (e.occurred_on, e.position))
     total = sum((e.points for e in counted), Decimal(0))
-    return _Tally(total, tuple(counted), Trace.of(map(_counted, counted), left))
+    # Distinct entries give distinct items: no need for Trace.of's de-duplication.
+    return _Tally(total, tuple(counted), Trace.distinct(map(_counted, counted), left))
 
 
 def _staff_tally(staff: StaffRecord, period: Period) -> _Tally:
@@ -213,39 +235,47 @@ def _vetoes(
     staff: StaffRecord, year: int, *, up_to: Period | None = None
 ) -> tuple[list[VetoEntry], list[LeftOut]]:
     """The non-revoked veto cases of the incident's year (D-13), in (incident date, position)
-    order; with `up_to`, only those whose incident is on or before its last day (D-14)."""
+    order, and the revoked ones as left out; with `up_to`, only those whose incident is on or
+    before its last day (D-14): later ones belong to another period (see `other_period`)."""
     barring: list[VetoEntry] = []
     left: list[LeftOut] = []
     for veto in staff.vetoes.values():
         if veto.occurred_on.year != year:
             continue
-        if veto.revocation is not None:
+        if veto.revocation is not None and (up_to is None or veto.occurred_on <= up_to.last_day):
             decision = veto.revocation.decision_ref
             detail = f"revoked on {veto.revocation.effective_on}" + (
                 f" (decision {decision})" if decision else ""
             )
             left.append(_veto_left_out(veto, Reason.REVOKED, detail))
-        elif up_to is not None and veto.occurred_on > up_to.last_day:
-            quarter = period_of(PeriodKind.QUARTER, veto.occurred_on).key
-            left.append(
-                _veto_left_out(veto, Reason.OTHER_PERIOD, f"incident in {quarter}, later (D-14)")
-            )
-        else:
+        elif veto.revocation is None and (up_to is None or veto.occurred_on <= up_to.last_day):
             barring.append(veto)
     barring.sort(key=lambda v: (v.occurred_on, v.position))
     return barring, left
 
 
 # Staff figures (SPEC 4.2, 4.3, 4.4)
+#
+# Each public rule takes the state, a staff number and a period. The private forms take the
+# record, the policy in force and the period's tally, so that the figures of one period share
+# one tally (`staff_period_figures`).
 
 
 def deduction_total(state: LedgerState, staff_number: str, period: Period) -> DeductionTotal:
     """R-20: the staff member's deductions dated in a month, quarter, half-year or year."""
     staff = _staff(state, staff_number)
-    policy = state.policy.in_force(period.last_day)
-    tally = _staff_tally(staff, period)
+    return _deduction_total(staff, period, _policy(state, period), _staff_tally(staff, period))
+
+
+def _policy(state: LedgerState, period: Period) -> PolicyParameters:
+    return state.policy.in_force(_bounds(period)[1])
+
+
+def _deduction_total(
+    staff: StaffRecord, period: Period, policy: PolicyParameters, tally: _Tally
+) -> DeductionTotal:
     return DeductionTotal(
-        subject=staff_number,
+        subject=staff.staff_number,
         period=period,
         rule="R-20",
         threshold=None,
@@ -266,12 +296,14 @@ def bonus(state: LedgerState, staff_number: str, period: Period) -> Bonus:
     >= 10, cancelled at >= 15)."""
     _require(period, PeriodKind.MONTH, PeriodKind.HALF_YEAR)
     staff = _staff(state, staff_number)
-    policy = state.policy.in_force(period.last_day)
+    return _bonus(staff, period, _policy(state, period), _staff_tally(staff, period))
+
+
+def _bonus(staff: StaffRecord, period: Period, policy: PolicyParameters, tally: _Tally) -> Bonus:
     halved_at, cancelled_at = _bonus_thresholds(policy, period)
     halving_rule, cancelling_rule = (
         ("R-26", "R-27") if period.kind is PeriodKind.MONTH else ("R-28", "R-29")
     )
-    tally = _staff_tally(staff, period)
     if tally.total >= cancelled_at:
         status, rule, threshold = BonusStatus.CANCELLED, cancelling_rule, cancelled_at
     elif tally.total >= halved_at:
@@ -279,7 +311,7 @@ def bonus(state: LedgerState, staff_number: str, period: Period) -> Bonus:
     else:
         status, rule, threshold = BonusStatus.FULL, halving_rule, halved_at
     return Bonus(
-        subject=staff_number,
+        subject=staff.staff_number,
         period=period,
         rule=rule,
         threshold=threshold,
@@ -296,8 +328,10 @@ def criticism_notice(
     """R-31: the staff member's entry in the month's public criticism notice, if named: on every
     halved or cancelled monthly bonus (D-09), or only a cancelled one under A-09's reading."""
     _require(month, PeriodKind.MONTH)
-    monthly = bonus(state, staff_number, month)
-    policy = state.policy.in_force(month.last_day)
+    return _criticism_notice(bonus(state, staff_number, month), _policy(state, month))
+
+
+def _criticism_notice(monthly: Bonus, policy: PolicyParameters) -> CriticismNotice | None:
     if policy.criticism_notice_on is CriticismNoticeOn.CANCELLED:
         named, threshold = monthly.status is BonusStatus.CANCELLED, policy.month_bonus_cancelled_at
     else:
@@ -305,8 +339,8 @@ def criticism_notice(
     if not named:
         return None
     return CriticismNotice(
-        subject=staff_number,
-        period=month,
+        subject=monthly.subject,
+        period=monthly.period,
         rule="R-31",
         threshold=threshold,
         policy_version=policy.version,
@@ -368,26 +402,58 @@ def head_liability(state: LedgerState, staff_number: str, period: Period) -> Hea
     reaches the halving threshold; for R-34 the first non-revoked veto case of the year."""
     _require(period, PeriodKind.MONTH, PeriodKind.HALF_YEAR, PeriodKind.YEAR)
     staff = _staff(state, staff_number)
-    policy = state.policy.in_force(period.last_day)
+    policy = _policy(state, period)
     if period.kind is PeriodKind.YEAR:
-        vetoes, left = _vetoes(staff, _year(period))
-        if not vetoes:
-            return None
-        crossing, crossing_on = vetoes[0].ref, vetoes[0].occurred_on
-        rule, threshold, status = "R-34", None, BonusStatus.WITHHELD
-        trace = Trace.of(map(_veto_counted, vetoes), left)
-    else:
-        cut = bonus(state, staff_number, period)
-        if cut.status is BonusStatus.FULL:
-            return None
-        threshold, _ = _bonus_thresholds(policy, period)
-        tally = _staff_tally(staff, period)
-        crossing_entry = _crossing(tally.counted, threshold)
-        crossing, crossing_on = crossing_entry.ref, crossing_entry.occurred_on
-        rule, status, trace = "R-30", cut.status, tally.trace
-    unit_code, owed_by, owed_as = _debtor(state, staff, crossing_on)
+        return _veto_liability(state, staff, period, policy)
+    tally = _staff_tally(staff, period)
+    return _bonus_liability(
+        state, staff, period, policy, tally, _bonus(staff, period, policy, tally)
+    )
+
+
+def _veto_liability(
+    state: LedgerState, staff: StaffRecord, period: Period, policy: PolicyParameters
+) -> HeadLiability | None:
+    vetoes, left = _vetoes(staff, _year(period))
+    if not vetoes:
+        return None
+    trace = Trace.of(map(_veto_counted, vetoes), left)
+    return _liability(
+        state, staff, period, policy, "R-34", None, BonusStatus.WITHHELD, trace, vetoes[0]
+    )
+
+
+def _bonus_liability(
+    state: LedgerState,
+    staff: StaffRecord,
+    period: Period,
+    policy: PolicyParameters,
+    tally: _Tally,
+    cut: Bonus,
+) -> HeadLiability | None:
+    if cut.status is BonusStatus.FULL:
+        return None
+    threshold, _ = _bonus_thresholds(policy, period)
+    crossing = _crossing(tally.counted, threshold)
+    return _liability(
+        state, staff, period, policy, "R-30", threshold, cut.status, tally.trace, crossing
+    )
+
+
+def _liability(
+    state: LedgerState,
+    staff: StaffRecord,
+    period: Period,
+    policy: PolicyParameters,
+    rule: str,
+    threshold: Decimal | None,
+    status: BonusStatus,
+    trace: Trace,
+    crossing: Entry | VetoEntry,
+) -> HeadLiability:
+    unit_code, owed_by, owed_as = _debtor(state, staff, crossing.occurred_on)
     return HeadLiability(
-        subject=staff_number,
+        subject=staff.staff_number,
         period=period,
         rule=rule,
         threshold=threshold,
@@ -395,8 +461,8 @@ def head_liability(state: LedgerState, staff_number: str, period: Period) -> Hea
         trace=trace,
         stream=period.kind.value,
         status=status,
-        crossing=crossing,
-        crossing_on=crossing_on,
+        crossing=crossing.ref,
+        crossing_on=crossing.occurred_on,
         unit_code=unit_code,
         owed_by=owed_by,
         owed_as=owed_as,
@@ -410,13 +476,22 @@ def excellent_individual(
     non-revoked veto case whose incident is in this quarter or an earlier one of the same year
     (R-35, D-14); a later veto leaves this quarter alone."""
     _require(quarter, PeriodKind.QUARTER)
-    policy = state.policy.in_force(quarter.last_day)
+    staff = _staff(state, staff_number)
+    return _excellent_individual(
+        staff, quarter, _policy(state, quarter), _staff_tally(staff, quarter)
+    )
+
+
+def _excellent_individual(
+    staff: StaffRecord, quarter: Period, policy: PolicyParameters, tally: _Tally
+) -> ExcellentIndividual:
     up_to = None if policy.veto_bars_quarters is VetoBarsQuarters.WHOLE_YEAR else quarter
     return _eligibility(
         ExcellentIndividual,
-        state,
-        staff_number,
+        staff,
         quarter,
+        policy,
+        tally,
         points_rule="R-21",
         threshold=policy.quarterly_excellent_individual_threshold,
         vetoes_up_to=up_to,
@@ -427,12 +502,19 @@ def excellent_grade(state: LedgerState, staff_number: str, year: Period) -> Exce
     """Annual excellent grade: barred at >= 5 points in the year (R-22) and by a non-revoked veto
     case whose incident is in the year (R-35, D-13)."""
     _require(year, PeriodKind.YEAR)
-    policy = state.policy.in_force(year.last_day)
+    staff = _staff(state, staff_number)
+    return _excellent_grade(staff, year, _policy(state, year), _staff_tally(staff, year))
+
+
+def _excellent_grade(
+    staff: StaffRecord, year: Period, policy: PolicyParameters, tally: _Tally
+) -> ExcellentGrade:
     return _eligibility(
         ExcellentGrade,
-        state,
-        staff_number,
+        staff,
         year,
+        policy,
+        tally,
         points_rule="R-22",
         threshold=policy.annual_excellent_threshold,
         vetoes_up_to=None,
@@ -441,9 +523,10 @@ def excellent_grade(state: LedgerState, staff_number: str, year: Period) -> Exce
 
 def _eligibility(
     figure: type[EligibilityFigure],
-    state: LedgerState,
-    staff_number: str,
+    staff: StaffRecord,
     period: Period,
+    policy: PolicyParameters,
+    tally: _Tally,
     *,
     points_rule: str,
     threshold: Decimal,
@@ -452,21 +535,21 @@ def _eligibility(
     """An excellence figure: barred by the points rule at >= threshold, and by a standing veto
     of the year up to `vetoes_up_to` (R-35); names the first rule that bars it, or the points
     rule when eligible."""
-    staff = _staff(state, staff_number)
-    policy = state.policy.in_force(period.last_day)
-    tally = _staff_tally(staff, period)
     vetoes, veto_left = _vetoes(staff, _year(period), up_to=vetoes_up_to)
     barred_by = ((points_rule,) if tally.total >= threshold else ()) + (("R-35",) if vetoes else ())
+    trace = tally.trace
+    if vetoes or veto_left:
+        trace = Trace.of(
+            (*tally.trace.counted, *map(_veto_counted, vetoes)),
+            (*tally.trace.left_out, *veto_left),
+        )
     return figure(
-        subject=staff_number,
+        subject=staff.staff_number,
         period=period,
         rule=barred_by[0] if barred_by else points_rule,
         threshold=threshold,
         policy_version=policy.version,
-        trace=Trace.of(
-            (*tally.trace.counted, *map(_veto_counted, vetoes)),
-            (*tally.trace.left_out, *veto_left),
-        ),
+        trace=trace,
         eligible=not barred_by,
         total=tally.total,
         barred_by=barred_by,
@@ -477,11 +560,13 @@ def annual_bonus(state: LedgerState, staff_number: str, year: Period) -> AnnualB
     """R-32: the annual bonus is withheld, and a notice circulated, when a non-revoked veto case
     has its incident in the year, even if it was found later (D-13)."""
     _require(year, PeriodKind.YEAR)
-    staff = _staff(state, staff_number)
-    policy = state.policy.in_force(year.last_day)
+    return _annual_bonus(_staff(state, staff_number), year, _policy(state, year))
+
+
+def _annual_bonus(staff: StaffRecord, year: Period, policy: PolicyParameters) -> AnnualBonus:
     vetoes, left = _vetoes(staff, _year(year))
     return AnnualBonus(
-        subject=staff_number,
+        subject=staff.staff_number,
         period=year,
         rule="R-32",
         threshold=None,
@@ -497,18 +582,52 @@ def home_unit_recommendation(
 ) -> HomeUnitRecommendation | None:
     """R-33: the recommendation to the home unit that it withhold the assessment-linked part of
     pay, when a veto case of the year stands (D-13); the center records it, cannot enforce it."""
-    withheld = annual_bonus(state, staff_number, year)
+    return _home_unit_recommendation(
+        _staff(state, staff_number), annual_bonus(state, staff_number, year)
+    )
+
+
+def _home_unit_recommendation(
+    staff: StaffRecord, withheld: AnnualBonus
+) -> HomeUnitRecommendation | None:
     if withheld.status is not BonusStatus.WITHHELD:
         return None
     return HomeUnitRecommendation(
-        subject=staff_number,
-        period=year,
+        subject=staff.staff_number,
+        period=withheld.period,
         rule="R-33",
         threshold=None,
         policy_version=withheld.policy_version,
         trace=withheld.trace,
-        home_unit=_staff(state, staff_number).home_unit,
+        home_unit=staff.home_unit,
     )
+
+
+def staff_period_figures(
+    state: LedgerState, staff_number: str, period: Period
+) -> tuple[Figure, ...]:
+    """Every figure of a staff member for one period (month, quarter, half-year or year), in
+    key order: what `staff_figures` holds for that period."""
+    staff = _staff(state, staff_number)
+    policy = _policy(state, period)
+    kind = period.kind
+    tally = _staff_tally(staff, period)
+    figures: list[Figure | None] = [_deduction_total(staff, period, policy, tally)]
+    if kind is PeriodKind.MONTH or kind is PeriodKind.HALF_YEAR:
+        cut = _bonus(staff, period, policy, tally)
+        figures.append(cut)
+        if kind is PeriodKind.MONTH:
+            figures.append(_criticism_notice(cut, policy))
+        figures.append(_bonus_liability(state, staff, period, policy, tally, cut))
+    elif kind is PeriodKind.QUARTER:
+        figures.append(_excellent_individual(staff, period, policy, tally))
+    else:
+        withheld = _annual_bonus(staff, period, policy)
+        figures.append(_veto_liability(state, staff, period, policy))
+        figures.append(_excellent_grade(staff, period, policy, tally))
+        figures.append(withheld)
+        figures.append(_home_unit_recommendation(staff, withheld))
+    return tuple(sorted((f for f in figures if f is not None), key=lambda f: f.key))
 
 
 # Window figures (SPEC 4.2)
@@ -518,7 +637,7 @@ def _members(state: LedgerState, unit_code: str, day: date) -> tuple[Member, ...
     """D-04: the staff assigned to the unit on the day. A head counts only through an
     assignment of their own: appointment as head does not make anyone a member."""
     members = []
-    for number in sorted(state.staff):
+    for number in sorted(state.members_ever(unit_code)):
         membership = state.staff[number].membership_on(day)
         if membership is not None and membership.unit_code == unit_code:
             members.append(Member(number, membership.assigned, membership.start))
@@ -533,18 +652,17 @@ def _member_entries(
     (or nowhere) on the incident date are left out as other window / not a member."""
     entries: list[Entry] = []
     left: list[LeftOut] = []
-    for number in sorted(state.staff):
+    first, last = _bounds(quarter)
+    for number in sorted(state.members_ever(unit_code)):
         staff = state.staff[number]
         # Whoever was a member on an incident date of the quarter was a member in the quarter.
         if not any(
-            m.unit_code == unit_code
-            and m.start <= quarter.last_day
-            and (m.end is None or m.end > quarter.first_day)
+            m.unit_code == unit_code and m.start <= last and (m.end is None or m.end > first)
             for m in staff.memberships
         ):
             continue
         for entry in staff.deductions.values():
-            if not quarter.contains(entry.occurred_on):
+            if not first <= entry.occurred_on <= last:
                 continue
             unit_then = staff.unit_on(entry.occurred_on)
             if unit_then == unit_code:
@@ -566,8 +684,8 @@ def excellent_window(state: LedgerState, unit_code: str, quarter: Period) -> Exc
     case has no automatic effect on the window (D-12): vetoes are not read here."""
     _require(quarter, PeriodKind.QUARTER)
     unit = _window(state, unit_code)
-    policy = state.policy.in_force(quarter.last_day)
-    members = _members(state, unit_code, quarter.last_day)
+    policy = _policy(state, quarter)
+    members = _members(state, unit_code, _bounds(quarter)[1])
     headcount = max(1, len(members))
     if headcount >= 2:
         rule, threshold = "R-23", headcount + policy.window_threshold_above_headcount
@@ -599,8 +717,15 @@ def annual_excellent_window(
         excellent_window(state, unit_code, q)
         for q in periods_of_year(_year(year), PeriodKind.QUARTER)
     ]
+    return _annual_excellent_window(state, unit_code, year, quarters)
+
+
+def _annual_excellent_window(
+    state: LedgerState, unit_code: str, year: Period, quarters: Sequence[ExcellentWindow]
+) -> AnnualExcellentWindow:
     disqualified = tuple(q.period.key for q in quarters if not q.eligible)
-    # Within the year every entry belongs to some quarter: "other period" says nothing here.
+    # Within the year every entry belongs to some quarter: "other period" says nothing here
+    # (the quarters' stored traces do not list other periods; this keeps it so).
     left = [
         item
         for q in quarters
@@ -612,11 +737,20 @@ def annual_excellent_window(
         period=year,
         rule="R-25",
         threshold=None,
-        policy_version=state.policy.in_force(year.last_day).version,
+        policy_version=_policy(state, year).version,
         trace=Trace.of((c for q in quarters for c in q.trace.counted), left),
         eligible=not disqualified,
         disqualified_in=disqualified,
     )
+
+
+def window_period_figures(state: LedgerState, unit_code: str, period: Period) -> tuple[Figure, ...]:
+    """A window's figures for one quarter or year (none for a month or half-year)."""
+    if period.kind is PeriodKind.QUARTER:
+        return (excellent_window(state, unit_code, period),)
+    if period.kind is PeriodKind.YEAR:
+        return (annual_excellent_window(state, unit_code, period),)
+    return ()
 
 
 # Everything at once
@@ -624,34 +758,22 @@ def annual_excellent_window(
 
 def staff_figures(state: LedgerState, staff_number: str, year: int) -> tuple[Figure, ...]:
     """Every figure of a staff member for a year, in key order."""
-    figures: list[Figure | None] = []
+    figures: list[Figure] = []
     for kind in PeriodKind:
         for period in periods_of_year(year, kind):
-            figures.append(deduction_total(state, staff_number, period))
-            if kind in (PeriodKind.MONTH, PeriodKind.HALF_YEAR):
-                figures.append(bonus(state, staff_number, period))
-            if kind is PeriodKind.MONTH:
-                figures.append(criticism_notice(state, staff_number, period))
-            if kind is not PeriodKind.QUARTER:
-                figures.append(head_liability(state, staff_number, period))
-            if kind is PeriodKind.QUARTER:
-                figures.append(excellent_individual(state, staff_number, period))
-            if kind is PeriodKind.YEAR:
-                figures.append(excellent_grade(state, staff_number, period))
-                figures.append(annual_bonus(state, staff_number, period))
-                figures.append(home_unit_recommendation(state, staff_number, period))
-    return tuple(sorted((f for f in figures if f is not None), key=lambda f: f.key))
+            figures += staff_period_figures(state, staff_number, period)
+    return tuple(sorted(figures, key=lambda f: f.key))
 
 
 def window_figures(state: LedgerState, unit_code: str, year: int) -> tuple[Figure, ...]:
     """Every figure of a window for a year, in key order."""
-    figures: list[Figure] = [
+    quarters = [
         excellent_window(state, unit_code, q) for q in periods_of_year(year, PeriodKind.QUARTER)
     ]
-    figures.append(
-        annual_excellent_window(state, unit_code, Period(PeriodKind.YEAR, f"{year:04d}"))
+    annual = _annual_excellent_window(
+        state, unit_code, Period(PeriodKind.YEAR, f"{year:04d}"), quarters
     )
-    return tuple(sorted(figures, key=lambda f: f.key))
+    return tuple(sorted([*quarters, annual], key=lambda f: f.key))
 
 
 def all_figures(state: LedgerState, year: int) -> tuple[Figure, ...]:
@@ -667,6 +789,50 @@ def all_figures(state: LedgerState, year: int) -> tuple[Figure, ...]:
         if unit.kind is UnitKind.WINDOW and unit.opened_on <= year_end:
             figures += window_figures(state, code, year)
     return tuple(sorted(figures, key=lambda f: f.key))
+
+
+def other_period(state: LedgerState, figure: Figure) -> tuple[LeftOut, ...]:
+    """What a figure's stored trace leaves unsaid: the subject's entries of the same calendar
+    year in another period (deductions as "other period" naming their period; for a quarter's
+    excellent individual, veto cases of later quarters, D-14). For explanations (`explain`)."""
+    period = figure.period
+    year = _year(period)
+    first, last = _bounds(period)
+    entries: Iterable[Entry] = ()
+    if isinstance(figure, ExcellentWindow):
+        unit = state.units.get(figure.subject)
+        entries = unit.deductions.values() if unit is not None else ()
+    elif isinstance(figure, DeductionTotal | Bonus | CriticismNotice | ExcellentIndividual) or (
+        isinstance(figure, HeadLiability) and period.kind is not PeriodKind.YEAR
+    ):
+        staff = state.staff.get(figure.subject)
+        entries = staff.deductions.values() if staff is not None else ()
+    left = [
+        _left_out(
+            entry,
+            Reason.OTHER_PERIOD,
+            f"incident in {period_of(period.kind, entry.occurred_on).key}",
+        )
+        for entry in entries
+        if entry.occurred_on.year == year and not first <= entry.occurred_on <= last
+    ]
+    if figure.kind == ExcellentIndividual.kind and figure.subject in state.staff:
+        staff = state.staff[figure.subject]
+        if _policy(state, period).veto_bars_quarters is not VetoBarsQuarters.WHOLE_YEAR:
+            for veto in staff.vetoes.values():
+                if veto.occurred_on.year != year or veto.occurred_on <= last:
+                    continue
+                if veto.revocation is not None:
+                    decision = veto.revocation.decision_ref
+                    detail = f"revoked on {veto.revocation.effective_on}" + (
+                        f" (decision {decision})" if decision else ""
+                    )
+                    left.append(_veto_left_out(veto, Reason.REVOKED, detail))
+                else:
+                    quarter = period_of(PeriodKind.QUARTER, veto.occurred_on).key
+                    detail = f"incident in {quarter}, later (D-14)"
+                    left.append(_veto_left_out(veto, Reason.OTHER_PERIOD, detail))
+    return tuple(left)
 
 
 def active_years(state: LedgerState) -> tuple[int, ...]:

@@ -3,11 +3,24 @@ computed from the log with the pure policy without touching the view."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import heapq
+import json
+from datetime import date, datetime
 from typing import Any
 
+from ledger.aggregates.policy_book import PolicyBook
 from ledger.application import AssessmentLedger
-from ledger.policy import Figure, LedgerState, active_years, all_figures, explain
+from ledger.policy import (
+    Fact,
+    Figure,
+    LedgerState,
+    active_years,
+    all_figures,
+    explain,
+    fold,
+    other_period,
+    staff_figures,
+)
 from ledger.projections.log import fold_log
 from ledger.projections.projector import subject_figures
 
@@ -62,5 +75,48 @@ def explain_figure(
     """The figure's explanation (`policy.explain`: rule, threshold, policy version, the events
     counted and those left out with the reason) as known at the position or moment; None if
     there was no such figure then."""
-    figure = find_figure(state_as_of(ledger, as_of), kind, subject, period, name)
-    return explain(figure) if figure is not None else None
+    state = state_as_of(ledger, as_of)
+    figure = find_figure(state, kind, subject, period, name)
+    return explain(figure, other_period(state, figure)) if figure is not None else None
+
+
+ASSIGNED = "ledger.staff.Assigned.v1"
+STREAM_LIMIT = 10_000_000
+
+
+def staff_state_as_of(ledger: AssessmentLedger, staff_number: str, position: int) -> LedgerState:
+    """The part of the policy's state one staff member's figures read, as known at a position:
+    folded from the person's stream, the policy book and the units the person was assigned to
+    (their heads and leaders in charge: the head-liability debtors), each read up to the position
+    by stream, not the whole log."""
+    recorder = ledger.ledger_recorder
+
+    def stream(stream_id: Any) -> list[Fact]:
+        return [
+            Fact(
+                str(e.originator_id), e.originator_version, e.position, e.topic, json.loads(e.state)
+            )
+            for e in recorder.select_stream(stream_id, before=position + 1, limit=STREAM_LIMIT)
+        ]
+
+    person = stream(ledger.staff_stream(staff_number))
+    units = sorted({f.payload["unit_code"] for f in person if f.topic == ASSIGNED})
+    streams = [person, stream(PolicyBook.create_id())]
+    streams += [stream(ledger.unit_stream(code)) for code in units]
+    return fold(heapq.merge(*streams, key=lambda fact: fact.position))
+
+
+def staff_figures_as_of(
+    ledger: AssessmentLedger,
+    staff_number: str,
+    year: int,
+    as_of: int | datetime | None = None,
+) -> list[Figure]:
+    """One staff member's figures of a year as known at a position (or moment), replayed from
+    that person's streams only (`staff_state_as_of`): what `figures_as_of` holds for the person
+    and the year, when the year is active (none if the person was not registered by its end)."""
+    state = staff_state_as_of(ledger, staff_number, position_of(ledger, as_of))
+    staff = state.staff.get(staff_number)
+    if staff is None or staff.registered_on > date(year, 12, 31):
+        return []
+    return list(staff_figures(state, staff_number, year))

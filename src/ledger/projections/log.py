@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 from ledger.policy import Fact, LedgerState
 
@@ -50,9 +55,43 @@ def fold_log(
     """Fold the log after the state's position up to a position into the state (a new one if
     none is given); `on_page(position, events)` after each page."""
     state = state if state is not None else LedgerState()
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return _fold_postgres(recorder, up_to, state, on_page)
     for notifications in pages(recorder, state.position, up_to, BULK_PAGE):
         for notification in notifications:
             state.apply(fact_of(notification))
         if on_page is not None:
             on_page(notifications[-1].id, len(notifications))
+    return state
+
+
+def _fold_postgres(
+    recorder: PostgresApplicationRecorder,
+    up_to: int,
+    state: LedgerState,
+    on_page: Callable[[int, int], None] | None,
+) -> LedgerState:
+    """Fold the log after the state's position up to a position through one binary
+    server-side cursor in log order (the library's pages are text-format dict rows, several
+    times slower to read)."""
+    datastore = recorder.datastore
+    statement = SQL(
+        "SELECT originator_id::text, originator_version, notification_id, topic, state "
+        "FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s "
+        "ORDER BY notification_id"
+    ).format(schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name))
+    apply = state.apply
+    # The payloads are compact canonical JSON objects: the decoder's scanner reads them without
+    # json.loads' encoding detection and whitespace handling.
+    scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
+    with datastore.get_connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+        with conn.cursor(name="ledger_rebuild", binary=True, row_factory=tuple_row) as cursor:
+            cursor.itersize = BULK_PAGE
+            cursor.execute(statement, (state.position, up_to))
+            while rows := cursor.fetchmany(BULK_PAGE):
+                for stream_id, version, position, topic, payload in rows:
+                    apply(Fact(stream_id, version, position, topic, scan(payload.decode(), 0)[0]))
+                if on_page is not None:
+                    on_page(rows[-1][2], len(rows))
     return state

@@ -1,21 +1,23 @@
 """The figures projector (the same code on every store) and its drivers.
 
 The projector keeps the policy's `LedgerState` in memory. Given the next notifications it applies
-them as facts in log order, works out which (subject, year) pairs they change, recomputes those
-subjects' figures with the pure policy and replaces their rows, writing the rows and the new
-position in one transaction that only succeeds from the position the projector started from.
+them as facts in log order, works out which (subject, period) pairs they change, recomputes those
+figures with the pure policy and replaces their rows, writing the rows and the new position in
+one transaction that only succeeds from the position the projector started from.
 
-Which subjects a fact changes (anything else changes no figure):
+Which figures a fact changes (anything else changes no figure; a figure's trace lists only the
+events of its own period, so an entry changes only the periods that contain its incident date):
 
 - a staff member's registration, assignment or release: that person, every year, and every unit
   they were ever assigned to, every year (headcounts, D-03 credits, head-liability debtors);
-- a staff deduction, its amendment or revocation: that person and every unit they were ever
-  assigned to, in the year of the incident;
-- a veto case or its revocation: that person in the year of the incident (D-12: windows do not
-  read vetoes);
+- a staff deduction, its amendment or revocation: that person's month, quarter, half-year and
+  year of the incident, and for every unit they were ever assigned to the incident's quarter and
+  year (D-03 credits, or the entry left out as another window's);
+- a veto case or its revocation: that person, every period of the year of the incident (D-12:
+  windows do not read vetoes);
 - a unit opened, or a head or leader in charge appointed: the unit and everybody ever assigned to
   it, every year (head-liability debtors);
-- a window deduction, its amendment or revocation: the unit in the year of the incident;
+- a window deduction, its amendment or revocation: the unit's quarter and year of the incident;
 - a policy adoption: everything;
 - a fact that makes a year active for the first time: every subject in that year.
 
@@ -36,46 +38,92 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from ledger.application import AssessmentLedger
-from ledger.policy import Fact, Figure, LedgerState, active_years, staff_figures, window_figures
+from ledger.policy import (
+    Fact,
+    Figure,
+    LedgerState,
+    active_years,
+    period_of,
+    periods_of_year,
+    staff_figures,
+    staff_period_figures,
+    window_figures,
+    window_period_figures,
+)
 from ledger.projections.figures import (
     FigureRow,
     FiguresView,
     ProjectionConflict,
-    SubjectYear,
+    Scope,
     figure_row,
     open_figures_view,
 )
 from ledger.projections.log import PAGE, fact_of, fold_log, pages
-from ledger.values import UnitKind
+from ledger.values import Period, PeriodKind, UnitKind
 
 log = logging.getLogger(__name__)
 
 ALL_YEARS = -1
-"""In a changed (kind, subject, year): every active year."""
+"""In a changed (kind, subject, year, period): every active year."""
+
+ALL_PERIODS = ""
+"""In a changed (kind, subject, year, period): every period of the year."""
+
+_ENTRY_PERIODS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.YEAR)
+_YEAR_PERIODS = {
+    "staff": _ENTRY_PERIODS,
+    "unit": (PeriodKind.QUARTER, PeriodKind.YEAR),
+}
+
+
+def _has_figures(state: LedgerState, kind: str, subject: str, year: int) -> bool:
+    year_end = date(year, 12, 31)
+    if kind == "staff":
+        staff = state.staff.get(subject)
+        return staff is not None and staff.registered_on <= year_end
+    unit = state.units.get(subject)
+    return unit is not None and unit.kind is UnitKind.WINDOW and unit.opened_on <= year_end
 
 
 def subject_figures(state: LedgerState, kind: str, subject: str, year: int) -> tuple[Figure, ...]:
     """A subject's figures of a year, exactly as `all_figures` holds them (none for a person not
     yet registered, a unit not yet opened or an office)."""
-    year_end = date(year, 12, 31)
-    if kind == "staff":
-        staff = state.staff.get(subject)
-        if staff is None or staff.registered_on > year_end:
-            return ()
-        return staff_figures(state, subject, year)
-    unit = state.units.get(subject)
-    if unit is None or unit.kind is not UnitKind.WINDOW or unit.opened_on > year_end:
+    if not _has_figures(state, kind, subject, year):
         return ()
+    if kind == "staff":
+        return staff_figures(state, subject, year)
     return window_figures(state, subject, year)
 
 
+def subject_period_figures(
+    state: LedgerState, kind: str, subject: str, period: Period
+) -> tuple[Figure, ...]:
+    """A subject's figures of one period, exactly as `all_figures` holds them."""
+    if not _has_figures(state, kind, subject, int(period.key[:4])):
+        return ()
+    if kind == "staff":
+        return staff_period_figures(state, subject, period)
+    return window_period_figures(state, subject, period)
+
+
 class _Changes:
-    """What the facts of one batch changed."""
+    """What the facts of one batch changed: (kind, subject, year, period key) with ALL_YEARS and
+    ALL_PERIODS standing for every active year and every period of a year."""
 
     def __init__(self) -> None:
         self.everything = False
-        self.subjects: set[tuple[str, str, int]] = set()
+        self.subjects: set[tuple[str, str, int, str]] = set()
         self.new_years: set[int] = set()
+
+    def add(
+        self, kind: str, subject: str, year: int = ALL_YEARS, period: str = ALL_PERIODS
+    ) -> None:
+        self.subjects.add((kind, subject, year, period))
+
+    def entry(self, kind: str, subject: str, day: date) -> None:
+        """The periods an entry dated `day` counts in, for a subject."""
+        for period_kind in _YEAR_PERIODS[kind]:
+            self.add(kind, subject, day.year, period_of(period_kind, day).key)
 
 
 class FiguresProjector:
@@ -145,15 +193,11 @@ class FiguresProjector:
         return {m.unit_code for m in staff.memberships} if staff else set()
 
     def _members(self, code: str) -> set[str]:
-        return {
-            number
-            for number, staff in self.state.staff.items()
-            if any(m.unit_code == code for m in staff.memberships)
-        }
+        return set(self.state.members_ever(code))
 
     def _note(self, fact: Fact, changes: _Changes) -> None:
         topic, payload, state = fact.topic, fact.payload, self.state
-        year: int | None = None
+        day: date | None = None
         if topic.startswith("ledger.staff."):
             if topic == "ledger.staff.Registered.v1":
                 self._staff_streams[fact.stream_id] = payload["staff_number"]
@@ -170,23 +214,28 @@ class FiguresProjector:
                 "ledger.staff.Assigned.v1",
                 "ledger.staff.Released.v1",
             ):
-                changes.subjects.add(("staff", number, ALL_YEARS))
-                changes.subjects.update(("unit", u, ALL_YEARS) for u in self._memberships(number))
+                changes.add("staff", number)
+                for unit_code in self._memberships(number):
+                    changes.add("unit", unit_code)
                 return
             if topic == "ledger.staff.DeductionRecorded.v1":
-                year = staff.deductions[fact.version].occurred_on.year
+                day = staff.deductions[fact.version].occurred_on
             elif topic in ("ledger.staff.DeductionAmended.v1", "ledger.staff.DeductionRevoked.v1"):
-                year = staff.deductions[payload["deduction"]].occurred_on.year
+                day = staff.deductions[payload["deduction"]].occurred_on
             elif topic == "ledger.staff.VetoCaseRecorded.v1":
-                year = staff.vetoes[fact.version].occurred_on.year
+                day = staff.vetoes[fact.version].occurred_on
             elif topic == "ledger.staff.VetoCaseRevoked.v1":
-                year = staff.vetoes[payload["veto"]].occurred_on.year
-            if year is None:
+                day = staff.vetoes[payload["veto"]].occurred_on
+            if day is None:
                 return
-            self._year(year, changes)
-            changes.subjects.add(("staff", number, year))
-            if "Deduction" in topic:
-                changes.subjects.update(("unit", u, year) for u in self._memberships(number))
+            self._year(day.year, changes)
+            if "Veto" in topic:
+                # A veto bars quarters from its own (D-14) and the year's figures: the whole year.
+                changes.add("staff", number, day.year)
+                return
+            changes.entry("staff", number, day)
+            for unit_code in self._memberships(number):
+                changes.entry("unit", unit_code, day)
         elif topic.startswith("ledger.window."):
             if topic == "ledger.window.Opened.v1":
                 self._unit_streams[fact.stream_id] = payload["code"]
@@ -198,19 +247,20 @@ class FiguresProjector:
                 "ledger.window.HeadAppointed.v1",
                 "ledger.window.LeaderInChargeAppointed.v1",
             ):
-                changes.subjects.add(("unit", unit.code, ALL_YEARS))
-                changes.subjects.update(("staff", s, ALL_YEARS) for s in self._members(unit.code))
+                changes.add("unit", unit.code)
+                for number in self._members(unit.code):
+                    changes.add("staff", number)
                 return
             if topic == "ledger.window.DeductionRecorded.v1":
-                year = unit.deductions[fact.version].occurred_on.year
+                day = unit.deductions[fact.version].occurred_on
             elif topic in (
                 "ledger.window.DeductionAmended.v1",
                 "ledger.window.DeductionRevoked.v1",
             ):
-                year = unit.deductions[payload["deduction"]].occurred_on.year
-            if year is not None:
-                self._year(year, changes)
-                changes.subjects.add(("unit", unit.code, year))
+                day = unit.deductions[payload["deduction"]].occurred_on
+            if day is not None:
+                self._year(day.year, changes)
+                changes.entry("unit", unit.code, day)
         elif topic == "ledger.policy.PolicyAdopted.v1":
             changes.everything = True
 
@@ -219,25 +269,47 @@ class FiguresProjector:
             self.years.add(year)
             changes.new_years.add(year)
 
-    def _recompute(self, changes: _Changes) -> tuple[list[SubjectYear], list[FigureRow]]:
-        everyone = [("staff", s) for s in self.state.staff] + [
-            ("unit", u) for u in self.state.units
-        ]
-        targets: set[SubjectYear] = set()
+    def _everyone(self) -> list[tuple[str, str]]:
+        return [("staff", s) for s in self.state.staff] + [("unit", u) for u in self.state.units]
+
+    def _recompute(self, changes: _Changes) -> tuple[list[Scope], list[FigureRow]]:
+        whole_years: set[tuple[str, str, int]] = set()
+        periods: set[tuple[str, str, str]] = set()
         if changes.everything:
-            targets = {(k, s, y) for k, s in everyone for y in self.years}
+            whole_years = {(k, s, y) for k, s in self._everyone() for y in self.years}
         else:
-            for kind, subject, year in changes.subjects:
-                if year == ALL_YEARS:
-                    targets.update((kind, subject, y) for y in self.years)
-                elif year in self.years:
-                    targets.add((kind, subject, year))
-            targets.update((k, s, y) for k, s in everyone for y in changes.new_years)
-        ordered = sorted(targets)
-        rows = [
+            for kind, subject, year, period in changes.subjects:
+                years = self.years if year == ALL_YEARS else {year} & self.years
+                if period == ALL_PERIODS:
+                    whole_years.update((kind, subject, y) for y in years)
+                elif years:
+                    periods.add((kind, subject, period))
+            if changes.new_years:
+                whole_years.update(
+                    (k, s, y) for k, s in self._everyone() for y in changes.new_years
+                )
+        for kind, subject, year in whole_years:
+            periods.update(
+                (kind, subject, p.key)
+                for period_kind in _YEAR_PERIODS[kind]
+                for p in periods_of_year(year, period_kind)
+            )
+        ordered = sorted(periods)
+        # A window's year reads its four quarters: when the year is recomputed, its quarters are
+        # computed once, for the year and for whichever quarters changed.
+        unit_years = {(s, k) for kind, s, k in periods if kind == "unit" and len(k) == 4}
+        rows: list[FigureRow] = []
+        for subject, year_key in sorted(unit_years):
+            rows += [
+                figure_row(figure)
+                for figure in subject_figures(self.state, "unit", subject, int(year_key))
+                if ("unit", subject, figure.period.key) in periods
+            ]
+        rows += [
             figure_row(figure)
-            for kind, subject, year in ordered
-            for figure in subject_figures(self.state, kind, subject, year)
+            for kind, subject, key in ordered
+            if not (kind == "unit" and (subject, key[:4]) in unit_years)
+            for figure in subject_period_figures(self.state, kind, subject, Period.parse(key))
         ]
         return ordered, rows
 

@@ -1,10 +1,11 @@
 """Rebuild: drop the figures view and build it again in bulk from the whole log.
 
-Fold the log once (pages of 10,000) up to the head position read at the start, compute every
-figure of every active year with the pure policy, then in one transaction delete every row and
-the tracking, insert the rows (PostgreSQL: COPY; SQLite: executemany) and track the head. The
-computing happens before the transaction opens, so the transaction holds only the writes. The
-result is the one live processing reaches: the view's checksum is the same.
+Fold the log once up to the head position read at the start (`log.fold_log`: on PostgreSQL one
+binary server-side cursor in log order, elsewhere the recorder's pages of 10,000),
+compute every figure of every active year with the pure policy, then in one transaction delete
+every row and the tracking, insert the rows (PostgreSQL: binary COPY; SQLite: executemany) and
+track the head. The computing happens before the transaction opens, so the transaction holds
+only the writes. The result is the one live processing reaches: the view's checksum is the same.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ledger.application import AssessmentLedger
-from ledger.policy import active_years, all_figures
+from ledger.policy import active_years
 from ledger.projections.figures import FiguresView, figure_row
 from ledger.projections.log import fold_log
+from ledger.projections.projector import subject_figures
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,14 @@ def rebuild(
     ledger: AssessmentLedger,
     view: FiguresView,
     *,
+    up_to: int | None = None,
     on_fold: Callable[[int], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
 ) -> Rebuilt:
-    """Rebuild the view from the log up to the head position; `on_fold(position)` after each
-    page read, `on_phase(name)` when computing and writing start."""
-    head = ledger.head_position()
+    """Rebuild the view from the log up to the head position (or `up_to`, to leave the view
+    there); `on_fold(position)` after each page read, `on_phase(name)` when computing and
+    writing start."""
+    head = ledger.head_position() if up_to is None else min(up_to, ledger.head_position())
     events = 0
 
     def page_read(position: int, count: int) -> None:
@@ -64,7 +68,15 @@ def rebuild(
         if on_phase is not None:
             on_phase("computing")
         years = active_years(state)
-        rows = [figure_row(figure) for year in years for figure in all_figures(state, year)]
+        # Every figure of `all_figures`, subject by subject: the order of the rows does not
+        # matter to the view, so the year's figures are not sorted as one list.
+        rows = [
+            figure_row(figure)
+            for year in years
+            for kind, subjects in (("staff", sorted(state.staff)), ("unit", sorted(state.units)))
+            for subject in subjects
+            for figure in subject_figures(state, kind, subject, year)
+        ]
         computed = time.perf_counter()
         if on_phase is not None:
             on_phase("writing")
