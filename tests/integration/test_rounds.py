@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from builders import CLERK, LEADER, STAFF, record, refused, seed_organisation
+from builders import CLERK, LEADER, STAFF, prepare_sheet, record, refused, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.errors import RuleViolation
 from ledger.policy.parameters import MEASURES_2009
@@ -20,6 +20,7 @@ def decided_february(ledger: AssessmentLedger) -> int:
     number = record(ledger, "INC-EARLY", occurred_on=date(2025, 2, 10)).number
     assert number is not None
     ledger.open_round(CLERK, FEBRUARY, date(2025, 3, 3))
+    prepare_sheet(ledger, FEBRUARY, date(2025, 3, 7))
     ledger.decide_period(LEADER, FEBRUARY, "LG-2025-09", date(2025, 3, 7))
     return number
 

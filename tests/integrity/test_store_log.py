@@ -275,14 +275,15 @@ def test_a_failing_leaf_write_rolls_the_events_back(tampered: Any) -> None:
 
 
 def _two_positions(ledger: AssessmentLedger, same_stream: bool) -> tuple[int, int]:
+    """From the middle of the log on, the first event with a later one of the same stream (or
+    of another, when not `same_stream`) and another payload, and that later event."""
     events = _recorder(ledger).audit_events()
-    first = events[len(events) // 2]
-    second = next(
-        e
-        for e in events[len(events) // 2 + 1 :]
-        if (e.stream_id == first.stream_id) == same_stream and e.state != first.state
-    )
-    return first.position, second.position
+    for index in range(len(events) // 2, len(events)):
+        first = events[index]
+        for e in events[index + 1 :]:
+            if (e.stream_id == first.stream_id) == same_stream and e.state != first.state:
+                return first.position, e.position
+    raise AssertionError("no two such events in the log")
 
 
 def _swap(execute: Any, t: dict[str, str], column: str, first: int, second: int) -> None:

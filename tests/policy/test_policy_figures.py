@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from policy_support import deduct, deduct_window, number_of, state_of
 
-from builders import CLERK, LEADER, STAFF, TODAY, at, full_scenario
+from builders import CLERK, LEADER, STAFF, TODAY, at, full_scenario, prepare_sheet
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.policy import (
@@ -19,10 +19,12 @@ from ledger.policy import (
     all_figures,
     bonus,
     canonical_bytes,
+    canonical_record,
     checksum,
     deduction_total,
     explain,
     late_entries,
+    other_period,
 )
 from ledger.settings import Settings
 from ledger.values import Period
@@ -72,12 +74,15 @@ def test_an_amended_deduction_counts_at_its_new_value_and_lists_the_old_one(
 def test_explain_is_plain_data_with_points_as_one_decimal_strings(
     center: AssessmentLedger,
 ) -> None:
-    """Given a halved March bonus, when explained, then the answer is JSON-ready plain data:
-    rule, threshold "3.0", policy version, counted and left-out events by stream id and version,
-    and a sentence."""
+    """Given a halved March bonus, when explained with what its stored trace leaves unsaid,
+    then the answer is JSON-ready plain data: rule, threshold "3.0", policy version, counted and
+    left-out events (the February entry as another period) by stream id and version, and a
+    sentence naming the left-out events by reason."""
     deduct(center, date(2025, 2, 5), "1")
     deduct(center, date(2025, 3, 5), "3")
-    explained = explain(bonus(state_of(center), STAFF, MARCH))
+    state = state_of(center)
+    figure = bonus(state, STAFF, MARCH)
+    explained = explain(figure, other_period(state, figure))
 
     assert json.loads(json.dumps(explained)) == explained
     assert (explained["rule"], explained["threshold"], explained["total"]) == ("R-26", "3.0", "3.0")
@@ -86,6 +91,32 @@ def test_explain_is_plain_data_with_points_as_one_decimal_strings(
     assert explained["trace"]["left_out"][0]["reason"] == "other_period"
     assert set(explained["trace"]["counted"][0]["ref"]) == {"stream_id", "version"}
     assert "R-26" in explained["because"] and "halved" in explained["because"]
+    assert "left out: 1 other_period" in explained["because"]
+    assert explain(figure)["trace"]["left_out"] == []  # the stored trace: March's events only
+
+
+def test_canonical_bytes_are_the_canonical_record_through_json_dumps() -> None:
+    """Given the full scenario (every kind of figure, amendments, revocations, vetoes, other
+    windows), then the direct encoder writes, for every figure, exactly the bytes json.dumps
+    makes of its canonical record with sorted keys, compact separators and UTF-8."""
+    clock = SettableClock(at(TODAY))
+    ledger = AssessmentLedger(
+        env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
+    )
+    try:
+        full_scenario(ledger, clock)
+        state = state_of(ledger)
+    finally:
+        ledger.close()
+    figures = [f for year in active_years(state) for f in all_figures(state, year)]
+
+    for figure in figures:
+        expected = json.dumps(
+            canonical_record(figure), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+        assert canonical_bytes(figure) == expected, figure.key
+        assert canonical_bytes(figure) == expected  # and again, from the encoder's memo
+    assert {f.kind for f in figures} >= {"head_liability", "excellent_window", "annual_bonus"}
 
 
 def test_canonical_figures_hold_no_positions(center: AssessmentLedger) -> None:
@@ -142,6 +173,7 @@ def test_entries_and_changes_after_a_months_decision_are_listed_as_late(
     decision stands), while a March deduction and a window item are not."""
     known = deduct(center, date(2025, 2, 5), "2")
     center.open_round(CLERK, "2025-02", date(2025, 3, 1))
+    prepare_sheet(center, "2025-02", date(2025, 3, 3))
     center.decide_period(LEADER, "2025-02", "LG-2025-10", date(2025, 3, 3))
     late = deduct(center, date(2025, 2, 20), "1")
     amendment = center.amend_deduction(

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from policy_support import deduct, number_of, state_of, veto
 
-from builders import CLERK, LEADER, SOURCE, STAFF, WINDOW
+from builders import CLERK, LEADER, SOURCE, STAFF, WINDOW, approve_year, ready_for_the_year
 from ledger.application import AssessmentLedger
 from ledger.policy import (
     BonusStatus,
@@ -21,6 +21,7 @@ from ledger.policy import (
     excellent_window,
     home_unit_recommendation,
     late_entries,
+    other_period,
 )
 from ledger.values import OPERATOR, LateEntryResolution, Period, VetoCase
 
@@ -102,13 +103,15 @@ def test_D14_titles_of_earlier_quarters_stand_and_the_later_veto_is_left_out_as_
     center: AssessmentLedger,
 ) -> None:
     """Given a veto case in Q3, when Q2 is explained, then the case is left out as another
-    (later) period under D-14."""
+    (later) period under D-14 (not in Q2's stored trace: it belongs to Q3)."""
     case = veto(center, date(2025, 8, 5))
+    state = state_of(center)
 
-    figure = excellent_individual(state_of(center), STAFF, quarter(2))
+    figure = excellent_individual(state, STAFF, quarter(2))
 
     assert figure.eligible
-    (left,) = figure.trace.left_out
+    assert figure.trace.left_out == ()
+    (left,) = other_period(state, figure)
     assert (left.ref.version, left.reason) == (number_of(case), Reason.OTHER_PERIOD)
     assert "D-14" in left.detail
 
@@ -212,11 +215,13 @@ def test_D13_a_veto_found_the_next_year_counts_in_the_year_of_the_incident(
 def test_D13_a_veto_found_after_the_years_decision_is_a_late_entry_until_resolved(
     center: AssessmentLedger,
 ) -> None:
-    """Given the 2025 results decided on 5 January 2026 and a 2025 veto case recorded after, then
+    """Given the 2025 results decided on 9 January 2026 and a 2025 veto case recorded after, then
     the current figures bar the grade, and the case is listed as a late entry of the year's
     round, unresolved until the leading group records a resolution."""
     center.open_round(CLERK, "2025", date(2026, 1, 2))
-    center.decide_period(LEADER, "2025", "LG-2026-01", date(2026, 1, 5))
+    ready_for_the_year(center)
+    approve_year(center, 2025, date(2026, 1, 2), date(2026, 1, 9))
+    center.decide_period(LEADER, "2025", "LG-2026-01", date(2026, 1, 9))
     case = veto(center, date(2025, 9, 1))
 
     before = state_of(center)

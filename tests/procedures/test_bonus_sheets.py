@@ -749,12 +749,40 @@ def test_status_after_approval_every_step_is_done_and_nothing_is_due(
     assert status.lines()[0].endswith("decided")
 
 
-def test_status_of_a_month_decided_without_a_sheet_shows_the_plain_decision(
+def test_decide_period_of_a_month_without_a_sheet_is_refused_naming_the_preparation(
     february: AssessmentLedger,
 ) -> None:
-    # given February decided by decide_period, without a sheet; when its status is read
-    # then it shows the plain round and decision steps
-    february.decide_period(LEADER, FEBRUARY, "LG-2025-09", date(2025, 3, 7))
-    status = february.procedure_status(FEBRUARY)
-    assert [step.key for step in status.steps] == ["open_round", "decide_period"]
-    assert status.decided
+    # given February's round open and no sheet
+    # when the leading group decides the period through decide_period
+    refusal = refused(
+        february,
+        lambda: february.decide_period(LEADER, FEBRUARY, "LG-2025-09", DECIDED_ON),
+        rule="STEP_ORDER",
+    )
+    # then it is refused: the clerk prepares the sheet first
+    assert "prepares it first" in str(refusal)
+
+
+def test_decide_period_of_a_month_with_undecided_items_is_refused_d08(
+    february: AssessmentLedger,
+) -> None:
+    # given the sheet prepared and its head-liability items undecided
+    prepare(february)
+    # when decide_period is asked for; then it is refused as the approval is (D-08)
+    refusal = refused(
+        february, lambda: february.decide_period(LEADER, FEBRUARY, "LG-2025-09", DECIDED_ON)
+    )
+    assert refusal.rule == "D-08" and STAFF in str(refusal)
+
+
+def test_decide_period_of_a_month_approves_the_sheet(february: AssessmentLedger) -> None:
+    # given the sheet prepared and both items decided
+    prepare(february)
+    decide_both(february)
+    # when decide_period is used; then it is the sheet's approval, the period's decision
+    february.decide_period(LEADER, FEBRUARY, "LG-2025-11", DECIDED_ON)
+    approval = february.bonus_sheet(FEBRUARY).approval
+    assert approval is not None and approval.decision_ref == "LG-2025-11"
+    decision = february.round(FEBRUARY).decision
+    assert decision is not None and decision.decision_ref == "LG-2025-11"
+    assert [s.key for s in february.procedure_status(FEBRUARY).steps][-1] == "approve_bonus_sheet"

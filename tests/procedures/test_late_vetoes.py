@@ -8,7 +8,20 @@ from datetime import date
 
 import pytest
 
-from builders import CLERK, LEADER, STAFF, at, record, refused, seed_organisation
+from builders import (
+    CLERK,
+    LEADER,
+    OFFICE,
+    STAFF,
+    START,
+    approve_year,
+    at,
+    examine_quarter,
+    ready_for_the_year,
+    record,
+    refused,
+    seed_organisation,
+)
 from ledger.aggregates.staff import ObjectionOutcome
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
@@ -26,19 +39,24 @@ FOUND_ON = date(2026, 1, 12)
 
 @pytest.fixture
 def decided_year(ledger: AssessmentLedger, clock: SettableClock) -> AssessmentLedger:
-    """2025 with half a point for S001 in September, Q3 and the year decided on 5 January 2026."""
+    """2025 with half a point for S001 in September, Q3 decided on 5 January 2026 and the year
+    on 12 January, each through its procedure (C001 holding functional_office for OF1)."""
     seed_organisation(ledger)
     for year in (2025, 2026):
         statutory = package_calendar(year)
         ledger.load_calendar_year(
             OPERATOR, year, statutory.holidays, statutory.makeup_workdays, statutory.source
         )
-    clock.set(at(date(2026, 1, 5)))
-    record(ledger, "INC-SEP", item_code="ATT-01", occurred_on=date(2025, 9, 10))
-    for period, opened_on in ((QUARTER, date(2025, 10, 9)), (YEAR, date(2026, 1, 4))):
-        ledger.open_round(CLERK, period, opened_on)
-        ledger.decide_period(LEADER, period, f"LG-{period}", date(2026, 1, 5))
+    ready_for_the_year(ledger)
+    ledger.grant_role(OPERATOR, CLERK.person_id, Role.FUNCTIONAL_OFFICE, START, scope=OFFICE)
     clock.set(at(FOUND_ON))
+    record(ledger, "INC-SEP", item_code="ATT-01", occurred_on=date(2025, 9, 10))
+    ledger.open_round(CLERK, QUARTER, date(2025, 10, 9))
+    examine_quarter(ledger, QUARTER, date(2025, 10, 10))
+    ledger.decide_period(LEADER, QUARTER, f"LG-{QUARTER}", date(2026, 1, 5))
+    ledger.open_round(CLERK, YEAR, date(2026, 1, 4))
+    approve_year(ledger, 2025, date(2026, 1, 4), FOUND_ON)
+    ledger.decide_period(LEADER, YEAR, f"LG-{YEAR}", FOUND_ON)
     return ledger
 
 

@@ -12,7 +12,7 @@ from typing import cast
 
 import pytest
 
-from builders import CLERK, LEADER, record, seed_organisation
+from builders import CLERK, LEADER, prepare_sheet, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.application.core import CheckpointNotPublished
 from ledger.cli.main import open_ledger
@@ -117,6 +117,7 @@ def test_item8_a_period_decided_by_another_verb_is_checkpointed_too(
     # given a round decided by decide_period (whatever verb records the PeriodDecided)
     seed_organisation(signed)
     signed.open_round(CLERK, FEBRUARY, date(2025, 3, 3))
+    prepare_sheet(signed, FEBRUARY, date(2025, 3, 7))
     position = signed.decide_period(LEADER, FEBRUARY, "LG-2025-09", date(2025, 3, 7)).position
     # then a checkpoint follows it
     (checkpoint,) = log(signed).checkpoints()
@@ -129,6 +130,7 @@ def test_item8_a_batch_that_records_a_decision_is_checkpointed_once_saved(
     seed_organisation(signed)
     with signed.batch() as batch:
         signed.open_round(CLERK, FEBRUARY, date(2025, 3, 3))
+        signed.prepare_bonus_sheet(CLERK, FEBRUARY, date(2025, 3, 7))
         signed.decide_period(LEADER, FEBRUARY, "LG-2025-09", date(2025, 3, 7))
     (checkpoint,) = log(signed).checkpoints()
     assert checkpoint.size == batch.position + 1

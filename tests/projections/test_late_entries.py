@@ -7,7 +7,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from builders import CLERK, COLLEAGUE, LEADER, SOURCE, STAFF, at, record, seed_organisation
+from builders import (
+    CLERK,
+    COLLEAGUE,
+    LEADER,
+    SOURCE,
+    STAFF,
+    approve_year,
+    at,
+    prepare_sheet,
+    ready_for_the_year,
+    record,
+    seed_organisation,
+)
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.policy import AnnualBonus, Bonus, BonusStatus, EventRef
@@ -23,6 +35,7 @@ def decided_february(ledger: AssessmentLedger) -> int:
     seed_organisation(ledger)
     record(ledger, "INC-EARLY", item_code="SRV-01", occurred_on=date(2025, 2, 10))
     ledger.open_round(CLERK, FEBRUARY, date(2025, 3, 3))
+    prepare_sheet(ledger, FEBRUARY, date(2025, 3, 7))
     return ledger.decide_period(LEADER, FEBRUARY, "LG-2025-09", date(2025, 3, 7)).position
 
 
@@ -119,6 +132,7 @@ def test_given_a_decided_month_when_a_known_deduction_is_revoked_after_then_the_
     early = record(ledger, "INC-EARLY", item_code="DSC-07", occurred_on=date(2025, 2, 10))
     assert early.number is not None
     ledger.open_round(CLERK, FEBRUARY, date(2025, 3, 3))
+    prepare_sheet(ledger, FEBRUARY, date(2025, 3, 7))
     ledger.decide_period(LEADER, FEBRUARY, "LG-2025-09", date(2025, 3, 7))
     revoked = ledger.revoke_deduction(CLERK, STAFF, early.number, date(2025, 3, 10), "wrong")
 
@@ -137,9 +151,11 @@ def test_D13_a_veto_found_after_the_years_decision_is_a_conflict_of_the_year(
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
     seed_organisation(ledger)
-    clock.set(at(date(2026, 1, 5)))
+    clock.set(at(date(2026, 1, 12)))
     ledger.open_round(CLERK, "2025", date(2026, 1, 2))
-    ledger.decide_period(LEADER, "2025", "LG-2026-01", date(2026, 1, 5))
+    ready_for_the_year(ledger)
+    approve_year(ledger, 2025, date(2026, 1, 2), date(2026, 1, 12))
+    ledger.decide_period(LEADER, "2025", "LG-2026-01", date(2026, 1, 12))
     case = ledger.record_veto_case(
         CLERK, STAFF, VetoCase.V6, date(2025, 9, 1), "INC-VETO", "evidence", "verified", SOURCE
     )
@@ -162,6 +178,6 @@ def test_D13_a_veto_found_after_the_years_decision_is_a_conflict_of_the_year(
         case.number,
         LateEntryResolution.NO_CHANGE,
         "decision stands; reconsider at reopening",
-        date(2026, 1, 5),
+        date(2026, 1, 12),
     )
     assert round_conflicts(ledger, "2025") == ()

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from projection_support import recomputed_checksum
 
-from builders import BRANCH, CLERK, LEADER, OFFICE, SOURCE, START, at
+from builders import BRANCH, CLERK, LEADER, OFFICE, SOURCE, START, at, prepare_sheet
 from ledger.application import AssessmentLedger
 from ledger.catalogue_file import shipped_catalogue
 from ledger.clock import SettableClock
@@ -262,6 +262,7 @@ class Runner:
 
     def _decide(self, month: str) -> None:
         self.ledger.open_round(CLERK, month, date(2026, 1, 2))
+        prepare_sheet(self.ledger, month, date(2026, 1, 5))
         self.ledger.decide_period(LEADER, month, "LG-2026-01", date(2026, 1, 5))
 
 

@@ -18,13 +18,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import TODAY, Names, at, full_scenario, memory_ledger
+from ledger.aggregates.annual_assessment import AnnualAssessment
 from ledger.aggregates.assessment_round import AssessmentRound
+from ledger.aggregates.ballot_box import BallotBox
 from ledger.aggregates.base import LedgerAggregate
+from ledger.aggregates.bonus_sheet import BonusSheet
 from ledger.aggregates.calendar_year import CalendarYear
 from ledger.aggregates.catalogue import Catalogue
+from ledger.aggregates.grade_challenge import GradeChallenge
 from ledger.aggregates.incident import Incident
 from ledger.aggregates.organisation import Organisation
 from ledger.aggregates.policy_book import PolicyBook
+from ledger.aggregates.quarterly_evaluation import QuarterlyEvaluation
 from ledger.aggregates.staff import Staff
 from ledger.aggregates.window import Window
 from ledger.application import AssessmentLedger
@@ -41,6 +46,11 @@ RECORDS = (
     CalendarYear,
     PolicyBook,
     Incident,
+    BonusSheet,
+    QuarterlyEvaluation,
+    BallotBox,
+    AnnualAssessment,
+    GradeChallenge,
 )
 
 

@@ -315,9 +315,9 @@ class BonusSheetCommands(RoundCommands):
         prepared, each head-liability item decided, the sheet approved.
 
         No step has a deadline: the Measures set none for bonus sheets, so none is invented
-        (no due date, nothing is flagged late). A period decided without a sheet (by
-        `decide_period`, before this procedure existed) has no sheet steps: None, so the plain
-        two-step status shows it.
+        (no due date, nothing is flagged late). A period decided without a sheet (in a log
+        recorded before this procedure existed, when `decide_period` decided alone) has no sheet
+        steps: None, so the plain two-step status shows it.
         """
         round_id = AssessmentRound.create_id(period.key)
         opened = self._exists(round_id)

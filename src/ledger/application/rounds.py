@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.aggregates.assessment_round import AssessmentRound
@@ -58,6 +58,41 @@ class RoundCommands(LedgerCore):
             decide,
         )
 
+    if TYPE_CHECKING:  # the procedures' final steps, combined with this in AssessmentLedger
+
+        def approve_bonus_sheet(
+            self,
+            actor: Actor,
+            period_key: str,
+            decision_ref: str,
+            effective_on: date,
+            decided_at_position: int | None = None,
+            *,
+            idempotency_key: str | None = None,
+        ) -> Outcome: ...
+
+        def decide_quarter_results(
+            self,
+            actor: Actor,
+            period_key: str,
+            decision_ref: str,
+            effective_on: date,
+            decided_at_position: int | None = None,
+            *,
+            idempotency_key: str | None = None,
+        ) -> Outcome: ...
+
+        def decide_year_results(
+            self,
+            actor: Actor,
+            year: int,
+            decision_ref: str,
+            effective_on: date,
+            decided_at_position: int | None = None,
+            *,
+            idempotency_key: str | None = None,
+        ) -> Outcome: ...
+
     def decide_period(
         self,
         actor: Actor,
@@ -68,26 +103,40 @@ class RoundCommands(LedgerCore):
         decided_at_position: int | None = None,
         idempotency_key: str | None = None,
     ) -> Outcome:
-        """Record the period's decision (bonus sheet or results) on the figures as of a position."""
-
-        def decide(today: date) -> Changes:
-            self._authorise(actor, Role.LEADING_GROUP, effective_on, command="decide_period")
-            assessment_round = self._record_period_decision(
-                actor, period_key, decision_ref, effective_on, decided_at_position, today
+        """Record the period's decision through its procedure's last step: a month's or
+        half-year's bonus sheet approved (`approve_bonus_sheet`), a quarter's results
+        (`decide_quarter_results`), a year's results (`decide_year_results`). Every precondition
+        of the procedure applies, and a refusal names the missing step; nothing decides a period
+        outside its procedure."""
+        try:
+            period = Period.parse(period_key)
+        except ValueError as error:
+            raise RuleViolation("R-20", str(error), fields={"period": period_key}) from None
+        if period.kind in (PeriodKind.MONTH, PeriodKind.HALF_YEAR):
+            return self.approve_bonus_sheet(
+                actor,
+                period.key,
+                decision_ref,
+                effective_on,
+                decided_at_position,
+                idempotency_key=idempotency_key,
             )
-            return Changes([assessment_round])
-
-        return self._execute(
-            "decide_period",
+        if period.kind is PeriodKind.QUARTER:
+            return self.decide_quarter_results(
+                actor,
+                period.key,
+                decision_ref,
+                effective_on,
+                decided_at_position,
+                idempotency_key=idempotency_key,
+            )
+        return self.decide_year_results(
             actor,
-            idempotency_key,
-            {
-                "period_key": period_key,
-                "decision_ref": decision_ref,
-                "effective_on": effective_on,
-                "decided_at_position": decided_at_position,
-            },
-            decide,
+            int(period.key),
+            decision_ref,
+            effective_on,
+            decided_at_position,
+            idempotency_key=idempotency_key,
         )
 
     def procedure_status(self, period_key: str, today: date | None = None) -> ProcedureStatus:
