@@ -1,19 +1,40 @@
 """The demo: a realistic center-year of 2025, planned as dated commands and applied in batches.
 
-`build_plan()` draws the whole year from `random.Random(2025)` and fixed dates: the shipped
+`build_plan()` draws the whole year from seeded generators and fixed dates: the shipped
 catalogue, the 2009 policy, the 2025 statutory calendar, the party branches, windows and offices
-with their heads and leaders in charge, the staff in all three categories, the leading group,
-the Party Working Committee and the role grants; then the year itself — transfers and releases,
-about a thousand deductions on working days with realistic frequencies, a few veto cases,
-notifications, amendments and revocations after objections, and the month, quarter and
-half-year rounds with the leading group's decisions. Every command carries the moment it is
-recorded (Asia/Shanghai working hours), and the plan is sorted by that moment, so the clock
-never goes back.
+with their heads and leaders in charge (the leadership office's is the higher authority's
+officer), the staff in all three categories, the leading group, the Party Working Committee and
+the role grants; then the year itself — transfers and releases, about a thousand deductions on
+working days with realistic frequencies, a few veto cases, notifications, objections raised
+within their window and decided (revoked, amended or upheld) by the supervision office or, for
+its own inspections' findings, the leading group — and the year's procedures (issue 5), dated on
+working days with realistic lags:
+
+- bonus sheets: each month's prepared by a supervision clerk on the fifth working day after it
+  and, at the leading group's meeting on the eighth, its head-liability items decided (a mix of
+  no, halved, cancelled and fixed reductions of the head's own bonus) and the sheet approved,
+  after the clerk prepared it again where an objection or a late entry changed the figures;
+  January-November and H1 approved, December and H2 prepared in January 2026 and awaiting the
+  leading group;
+- quarterly evaluations: Q1-Q3 in full — the functional offices' opinions, their compilation
+  (Q3's late, after the National Day holiday), each branch's open mutual evaluation among its
+  windows, recommendations of eligible staff and windows, the examination and the results;
+  Q4 with its opinions in and the compilation pending;
+- the 2025 annual assessment in January and February 2026 (the 2026 calendar is loaded in
+  November): forms, evaluations and countersignatures, mutual-evaluation and recommendation
+  forms, joint branch meetings, preliminary grades within the quota, excellent windows, and
+  publicity, during which one objection is raised.
+
+Every command carries the moment it is recorded (Asia/Shanghai working hours), and the plan is
+sorted by that moment, so the clock never goes back. What depends on the figures — head-liability
+items, eligible recommendations, the grade list, whether a sheet must be prepared again — is a
+planned step resolved when the command runs (`Resolved`, `Expansion`, `Condition`), from the log
+as saved, so the same plan gives the same events on every store.
 
 `seed()` applies the plan through the application's bulk path (`AssessmentLedger.batch()`),
-setting the injected clock before each command: the same plan gives the same stream ids and
-byte-identical payloads on every store. `demo_state()` tells an empty store from a seeded one
-(or one holding something else) without replaying the log.
+setting the injected clock before each command; a command reading figures starts a new batch
+(`batches()`). `demo_state()` tells an empty store from a seeded one (or one holding something
+else) without replaying the log.
 """
 
 from __future__ import annotations
@@ -27,14 +48,27 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import chinese_calendar
 
-from ledger.aggregates.incident import Incident
+from ledger.aggregates.annual_assessment import AnnualAssessment
+from ledger.aggregates.bonus_sheet import HeadReduction
+from ledger.aggregates.quarterly_evaluation import BallotMode, Rating
+from ledger.aggregates.staff import ObjectionOutcome
 from ledger.application import AssessmentLedger, Outcome
+from ledger.application.bonus_sheets import sheet_content
 from ledger.catalogue_file import shipped_catalogue
 from ledger.clock import CENTER_TIMEZONE, SettableClock
 from ledger.errors import RecordNotFound
+from ledger.policy import (
+    LedgerState,
+    annual_excellent_window,
+    excellent_grade,
+    excellent_individual,
+    excellent_window,
+)
+from ledger.policy.grades import Grade, grade_scheme
 from ledger.policy.parameters import MEASURES_2009
 from ledger.values import (
     OPERATOR,
@@ -42,6 +76,8 @@ from ledger.values import (
     AppliesTo,
     CatalogueUnit,
     DeductionSource,
+    Period,
+    PeriodKind,
     Role,
     StaffCategory,
     UnitKind,
@@ -61,7 +97,9 @@ REVOCATIONS = 30
 AMENDMENTS = 20
 NOTIFIED_SHARE = 0.35
 BATCH_SIZE = 250
-"""Commands decided and saved per transaction (a decision always starts a new batch)."""
+"""Commands decided and saved per transaction (a command reading figures may start a new one)."""
+UPHELD_SHARE = 0.04
+"""The share of the other notified deductions whose person objects in vain (the entry stands)."""
 
 SI = DeductionSource.SUPERVISION_INSPECTION
 ES = DeductionSource.E_SUPERVISION_SYSTEM
@@ -145,7 +183,9 @@ class UnitSpec:
     size: int
     categories: tuple[StaffCategory, ...]
     leader: int
-    """Which center leader (1-5, by staff number) is in charge of it."""
+    """Which center leader (1-5, by staff number) is in charge of it; 0 for the leadership office,
+    whose leader in charge is the higher authority's officer (the center's leaders are assessed by
+    the authority above them, D-17)."""
 
 
 BRANCHES = (
@@ -160,7 +200,7 @@ BRANCHES = (
 OFFICE, WINDOW = UnitKind.OFFICE, UnitKind.WINDOW
 
 UNITS = (
-    UnitSpec("O01", "中心领导", OFFICE, CENTER, "B1", 5, (C,), 1),
+    UnitSpec("O01", "中心领导", OFFICE, CENTER, "B1", 5, (C,), 0),
     UnitSpec("O02", "综合处", OFFICE, CENTER, "B1", 8, (R, R, P), 1),
     UnitSpec("O03", "督查室", OFFICE, CENTER, "B1", 5, (R, R, P), 5),
     UnitSpec("O04", "业务处", OFFICE, CENTER, "B1", 7, (R, P), 2),
@@ -194,6 +234,7 @@ UNITS = (
     UnitSpec("W24", "不动产登记窗口", WINDOW, "常州市不动产登记交易中心", "B6", 14, (P, P, R), 4),
     UnitSpec("W25", "农业农村局窗口", WINDOW, "常州市农业农村局", "B6", 1, (C,), 4),
 )
+UNIT_SPECS = {unit.code: unit for unit in UNITS}
 LEADERSHIP_OFFICE = "O01"
 GENERAL_OFFICE = "O02"
 SUPERVISION_OFFICE = "O03"
@@ -304,6 +345,13 @@ VETO_CASES = (
 )
 VETO_REVISED = VetoCase.V6
 """The veto case the leading group revises on review: no adverse impact, recorded as SRV-05."""
+OBJECTION_GROUNDS = (
+    "当日已按规定请假，有请假审批单为证",
+    "系统故障导致签到未成功，请求核实",
+    "该事项系窗口AB角安排所致，非本人责任",
+    "扣分依据的事实与实际不符，请求复核",
+    "情节轻微且已当场整改，请求减轻扣分",
+)
 REVOCATION_REASONS = (
     "异议成立：当日已按规定请假，考勤记录有误",
     "异议成立：系统故障导致漏签，已由信息技术处核实",
@@ -311,6 +359,85 @@ REVOCATION_REASONS = (
     "证据不足，予以撤销",
     "经核实系窗口AB角安排所致，不予扣分",
 )
+
+
+# The procedures: what the offices, branches, heads and the leading group write
+
+OPINIONS = (
+    "服务规范，群众评价较好，未发现违反工作纪律情况",
+    "业务熟练，办件及时，材料审核严谨",
+    "本季度有迟到早退记录，需加强考勤纪律",
+    "窗口协作良好，AB角落实到位",
+    "个别办件超出承诺时限，需加强时限管理",
+    "电子监察系统显示操作规范，无异常",
+    "积极配合重点项目代办服务，工作主动",
+)
+SELF_SUMMARIES = (
+    "认真履行岗位职责，严格遵守中心考勤和服务规范，全年办件无差错",
+    "坚持首问负责和一次性告知，积极参与窗口AB角和延时服务",
+    "加强业务学习，熟练掌握本窗口审批事项，配合完成中心重点工作",
+)
+EVALUATIONS = {
+    "excellent": "政治素质好，业务能力强，全年扣分少，工作实绩突出，群众满意度高",
+    "second": "能够认真履行岗位职责，遵守中心各项制度，较好完成年度工作任务",
+    "third": "基本完成工作任务，但年内发生一票否决事项，工作作风有待改进",
+}
+HEAD_REDUCTIONS: Mapping[str, tuple[tuple[HeadReduction, str | None, str, int], ...]] = {
+    "halved": (
+        (HeadReduction.NONE, None, "负责人已及时批评教育并督促整改，本次不扣减负责人绩效", 5),
+        (HeadReduction.HALVED, None, "负责人日常管理不到位，扣减其当期绩效奖金一半", 2),
+        (HeadReduction.AMOUNT, "200", "负责人履行管理责任不力，扣减其绩效奖金200元", 3),
+    ),
+    "cancelled": (
+        (HeadReduction.HALVED, None, "窗口人员当月扣分较多，负责人管理失职，扣减其绩效一半", 4),
+        (HeadReduction.CANCELLED, None, "负责人对多次违纪未加制止，取消其当期绩效奖金", 1),
+        (HeadReduction.AMOUNT, "500", "负责人管理责任较重，扣减其绩效奖金500元", 3),
+    ),
+}
+"""The leading group's discretionary reductions of the head's own bonus (D-08), with weights."""
+PUBLICITY_OBJECTION_TOPIC = "ledger.annual.PublicityObjectionRaised.v1"
+PUBLICITY_OBJECTION = "该同志本年度曾有迟到记录，群众评价一般，建议复核其是否符合优秀条件"
+READS_FIGURES = frozenset(
+    {
+        "decide_period",
+        "prepare_bonus_sheet",
+        "approve_bonus_sheet",
+        "recommend",
+        "examine_recommendations",
+        "decide_quarter_results",
+        "submit_recommendation_form",
+        "hold_joint_branch_meeting",
+        "fix_preliminary_grades",
+        "decide_annual_excellent_windows",
+    }
+)
+"""Commands that read the figures of the saved log (`policy_state()` sees no unsaved event)."""
+LEAVES_FIGURES = frozenset(
+    {
+        "prepare_bonus_sheet",
+        "decide_head_liability",
+        "submit_opinion",
+        "compile_opinions",
+        "open_mutual_evaluation",
+        "cast_ballot",
+        "tally_mutual_evaluation",
+        "recommend",
+        "examine_recommendations",
+        "submit_self_summary",
+        "submit_registration_form",
+        "evaluate",
+        "countersign",
+        "submit_mutual_evaluation_form",
+        "submit_recommendation_form",
+        "hold_joint_branch_meeting",
+        "fix_preliminary_grades",
+        "decide_annual_excellent_windows",
+        "start_publicity",
+        "raise_publicity_objection",
+    }
+)
+"""Procedural steps that change no figure: a command reading figures after only these needs no
+new batch."""
 
 
 # The plan
@@ -324,6 +451,257 @@ class EntryOf:
 
 
 @dataclass(frozen=True)
+class ObjectionOf:
+    """The number of the objection raised to an incident's entry: known once it is raised."""
+
+    incident_ref: str
+
+    @property
+    def key(self) -> str:
+        """The key its number is kept under while seeding (the raising command's `entry`)."""
+        return f"objection {self.incident_ref}"
+
+
+class Resolved:
+    """A planned value known only when its command runs, read from the store as seeded so far
+    (the same on every store, so the plan still gives the same events everywhere)."""
+
+    reads_figures = True
+    """Whether it reads the figures of the saved log (its command then starts a new batch)."""
+
+    def resolve(self, ledger: AssessmentLedger) -> Any:
+        raise NotImplementedError
+
+
+def _eligible(state: LedgerState, subject: str, kind: str, period: Period) -> bool:
+    if period.kind is PeriodKind.QUARTER:
+        if kind == "window":
+            return excellent_window(state, subject, period).eligible
+        return excellent_individual(state, subject, period).eligible
+    if kind == "window":
+        return annual_excellent_window(state, subject, period).eligible
+    return excellent_grade(state, subject, period).eligible
+
+
+@dataclass(frozen=True)
+class Eligible(Resolved):
+    """The first `limit` of `candidates` (in the planner's order of preference) eligible when the
+    command runs: quarterly excellent individuals or windows (R-21, R-35; R-23, R-24), or the
+    annual excellent grade or window (R-22, R-35; R-25)."""
+
+    period_key: str
+    kind: str
+    """staff or window"""
+    candidates: tuple[str, ...]
+    limit: int
+
+    def resolve(self, ledger: AssessmentLedger) -> tuple[str, ...]:
+        period = Period.parse(self.period_key)
+        with ledger.policy_state() as state:
+            chosen = [c for c in self.candidates if _eligible(state, c, self.kind, period)]
+        return tuple(chosen[: self.limit])
+
+
+@dataclass(frozen=True)
+class GradeIfChosen(Resolved):
+    """Excellent if the head's choice of excellent staff (`choice`) picks the subject, else the
+    planned grade."""
+
+    choice: Eligible
+    subject: str
+    otherwise: Grade
+
+    def resolve(self, ledger: AssessmentLedger) -> Grade:
+        period = Period.parse(self.choice.period_key)
+        with ledger.policy_state() as state:
+            if not _eligible(state, self.subject, self.choice.kind, period):
+                return self.otherwise
+            ahead = [
+                c
+                for c in self.choice.candidates[: self.choice.candidates.index(self.subject)]
+                if _eligible(state, c, self.choice.kind, period)
+            ]
+        return Grade.EXCELLENT if len(ahead) < self.choice.limit else self.otherwise
+
+
+@dataclass(frozen=True)
+class StillEligible(Resolved):
+    """The preliminary examination: every branch's recommended staff or windows of the quarter
+    that are still eligible."""
+
+    period_key: str
+    kind: str
+
+    def resolve(self, ledger: AssessmentLedger) -> tuple[str, ...]:
+        recommendations = ledger.quarterly_evaluation(self.period_key).recommendations.values()
+        proposed = sorted(
+            {
+                subject
+                for r in recommendations
+                for subject in (r.individuals if self.kind == "staff" else r.windows)
+            }
+        )
+        return Eligible(self.period_key, self.kind, tuple(proposed), len(proposed)).resolve(ledger)
+
+
+@dataclass(frozen=True)
+class FormsRecommended(Resolved):
+    """What a branch's joint meeting recommends of its staff: those its units' heads recommended
+    on their forms (R-15, R-16)."""
+
+    year: int
+    units: tuple[str, ...]
+    reads_figures = False
+
+    def resolve(self, ledger: AssessmentLedger) -> tuple[str, ...]:
+        annual = ledger.annual_assessment(self.year)
+        assert annual is not None
+        return tuple(
+            sorted({n for u in self.units for n in annual.recommendation_forms.get(u, ())})
+        )
+
+
+@dataclass(frozen=True)
+class ChosenWindows(Resolved):
+    """The leading group's annual excellent windows: up to `limit` of those the branches
+    recommended, in the planner's order of preference (R-17)."""
+
+    year: int
+    preference: tuple[str, ...]
+    limit: int
+    reads_figures = False
+
+    def resolve(self, ledger: AssessmentLedger) -> tuple[str, ...]:
+        annual = ledger.annual_assessment(self.year)
+        assert annual is not None
+        recommended = {w for m in annual.meetings.values() for w in m.recommended_windows}
+        return tuple(sorted([w for w in self.preference if w in recommended][: self.limit]))
+
+
+@dataclass(frozen=True)
+class PreliminaryGrades(Resolved):
+    """The leading group's preliminary list (R-17): every countersigned proposal, excellent only
+    for staff their branch recommended and, per category, for no more than the D-20 warning
+    share of its graded staff, in order of the excellent marks their colleagues gave them."""
+
+    year: int
+
+    def resolve(self, ledger: AssessmentLedger) -> dict[str, Grade]:
+        annual = ledger.annual_assessment(self.year)
+        assert annual is not None
+        roster = ledger.year_roster(self.year)
+        with ledger.policy_state() as state:
+            warning = state.policy.in_force(date(self.year, 12, 31)).excellent_quota_warning_percent
+        recommended = {n for m in annual.meetings.values() for n in m.recommended_staff}
+        marks = Counter(
+            colleague
+            for ratings in annual.mutual_forms.values()
+            for colleague, grade in ratings.items()
+            if grade is Grade.EXCELLENT
+        )
+        grades: dict[str, Grade] = {}
+        for number, participant in roster.participants.items():
+            grade = annual.proposals[number].proposed_grade
+            if grade is Grade.EXCELLENT and number not in recommended:
+                grade = grade_scheme(participant.category, self.year).grades[1]
+            grades[number] = grade
+        for category in StaffCategory:
+            members = [n for n, p in roster.participants.items() if p.category is category]
+            graded = sum(1 for n in members if grades[n] is not Grade.UNGRADED)
+            room = int(Decimal(graded) * Decimal(str(warning)) / 100)
+            excellent = sorted(
+                (n for n in members if grades[n] is Grade.EXCELLENT),
+                key=lambda n: (-marks[n], n),
+            )
+            for number in excellent[room:]:
+                grades[number] = grade_scheme(category, self.year).grades[1]
+        return grades
+
+
+class Expansion:
+    """A planned command applied once per argument set found when it runs (merged into its
+    planned arguments)."""
+
+    def expand(self, ledger: AssessmentLedger) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class EachLiabilityItem(Expansion):
+    """The leading group's decision on every head-liability item of a prepared sheet (R-30,
+    D-08), with a reduction of the debtor's own bonus drawn per item from a generator seeded
+    with the period and the staff member (the same on every store): mostly none or halved for a
+    halved bonus, halved, cancelled or an amount for a cancelled one."""
+
+    period_key: str
+
+    def expand(self, ledger: AssessmentLedger) -> list[dict[str, Any]]:
+        sheet = ledger.bonus_sheet(self.period_key)
+        decisions: list[dict[str, Any]] = []
+        for item in sheet.preparation.content.head_liability:
+            rng = random.Random(f"{SEED}/{self.period_key}/{item.staff_number}")
+            choices = HEAD_REDUCTIONS[item.status]
+            reduction, amount, reason = rng.choices(
+                [c[:3] for c in choices], [c[3] for c in choices]
+            )[0]
+            if item.owed_by is None:
+                reduction, amount, reason = HeadReduction.NONE, None, "负责人岗位空缺，无可扣减绩效"
+            decisions.append(
+                {
+                    "staff_number": item.staff_number,
+                    "reduction": reduction,
+                    "amount": amount,
+                    "reason": reason,
+                }
+            )
+        return decisions
+
+
+@dataclass(frozen=True)
+class PublicityObjection(Expansion):
+    """A staff member's objection during publicity (R-18) to an excellent colleague of a window:
+    the first publicised window staff member, raised by the first colleague of the same unit
+    who is not on the list."""
+
+    year: int
+
+    def expand(self, ledger: AssessmentLedger) -> list[dict[str, Any]]:
+        annual = ledger.annual_assessment(self.year)
+        assert annual is not None and annual.publicity is not None
+        roster = ledger.year_roster(self.year)
+        listed = annual.publicity.excellent_staff
+        subject = next(
+            (n for n in listed if roster.participants[n].unit_code.startswith("W")), listed[0]
+        )
+        unit = roster.participants[subject].unit_code
+        objector = next(
+            n for n, p in roster.participants.items() if p.unit_code == unit and n not in listed
+        )
+        return [{"actor": Actor(objector, Role.STAFF), "subject": subject}]
+
+
+class Condition:
+    """Whether a planned command is applied, found when it would run."""
+
+    def holds(self, ledger: AssessmentLedger) -> bool:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SheetOutdated(Condition):
+    """The figures changed since the period's sheet was prepared (an objection decided, an entry
+    recorded late): the supervision clerk prepares it again before the leading group meets."""
+
+    period_key: str
+
+    def holds(self, ledger: AssessmentLedger) -> bool:
+        prepared = ledger.bonus_sheet(self.period_key).preparation.content
+        with ledger.policy_state() as state:
+            current = sheet_content(state, Period.parse(self.period_key))
+        return not current.same_figures(prepared)
+
+
+@dataclass(frozen=True)
 class PlannedCommand:
     """One command of the demo: the moment it is recorded and the application call to make."""
 
@@ -331,7 +709,21 @@ class PlannedCommand:
     command: str
     arguments: Mapping[str, Any]
     entry: str | None = None
-    """The incident_ref whose entry number this command returns (record_* commands)."""
+    """The key under which the outcome's number is kept: the incident_ref of a record_* command
+    (for `EntryOf`), `objection <incident_ref>` of raise_objection (for `ObjectionOf`)."""
+    each: Expansion | None = None
+    """Apply the command once per argument set this finds when it runs."""
+    when: Condition | None = None
+    """Apply the command only if this holds when it would run."""
+
+    @property
+    def reads_figures(self) -> bool:
+        """Whether the command, or a value resolved for it, reads the figures of the saved log."""
+        return (
+            self.command in READS_FIGURES
+            or self.when is not None
+            or any(isinstance(v, Resolved) and v.reads_figures for v in self.arguments.values())
+        )
 
 
 @dataclass(frozen=True)
@@ -341,8 +733,9 @@ class DemoPlan:
     commands: tuple[PlannedCommand, ...]
     marker: tuple[str, str]
     """The first staff member's number and name: a store holding them holds this demo."""
-    witness: str
-    """The incident_ref of the plan's last command: a store holding it holds the whole demo."""
+    witness: tuple[UUID, str]
+    """The stream the plan's last command writes to and the topic of that event: a store whose
+    stream ends with it holds the whole demo."""
 
     def count(self, command: str) -> int:
         """How many commands of a kind the plan holds."""
@@ -399,13 +792,23 @@ def _at(day: date, hour: int, minute: int, second: int = 0) -> datetime:
 
 
 class _Planner:
-    """Builds the demo's commands; one instance per plan, one random generator for everything."""
+    """Builds the demo's commands; one instance per plan, one random generator for the year's
+    records and another for its procedures (so that adding to the procedures leaves the
+    records as they were)."""
 
-    def __init__(self, calendar: StatutoryYear) -> None:
+    def __init__(self, calendar: StatutoryYear, next_calendar: StatutoryYear | None = None) -> None:
         self.rng = random.Random(SEED)
+        self.prng = random.Random(f"{SEED}/procedures")
         self.calendar = calendar
+        self.next_calendar = next_calendar or package_calendar(calendar.year + 1)
         self.days = calendar.working_days()
         self.day_index = {day: index for index, day in enumerate(self.days)}
+        self.all_days = self.days + self.next_calendar.working_days()
+        self.all_index = {day: index for index, day in enumerate(self.all_days)}
+        self.vetoed: set[str] = set()
+        """Staff with a veto case that stands (not revoked on review)."""
+        self.window_marks: Counter[str] = Counter()
+        """The excellent marks each window had in the year's quarterly mutual evaluations."""
         self.commands: list[tuple[datetime, int, PlannedCommand]] = []
         self.people: dict[str, _Person] = {}
         self.heads: dict[str, str] = {}
@@ -420,8 +823,17 @@ class _Planner:
 
     # Helpers
 
-    def add(self, at: datetime, command: str, entry: str | None = None, **arguments: Any) -> None:
-        planned = PlannedCommand(at, command, arguments, entry)
+    def add(
+        self,
+        at: datetime,
+        command: str,
+        keeps: str | None = None,
+        *,
+        each: Expansion | None = None,
+        when: Condition | None = None,
+        **arguments: Any,
+    ) -> None:
+        planned = PlannedCommand(at, command, arguments, keeps, each, when)
         self.commands.append((at, len(self.commands), planned))
 
     def setup(self, command: str, **arguments: Any) -> None:
@@ -433,6 +845,23 @@ class _Planner:
     def working_day_after(self, day: date, working_days: int) -> date:
         """The working day `working_days` after a working day, kept within the year."""
         return self.days[min(self.day_index[day] + working_days, len(self.days) - 1)]
+
+    def later_working_day(self, day: date, working_days: int) -> date:
+        """The working day `working_days` after a working day, into the next year if need be."""
+        return self.all_days[self.all_index[day] + working_days]
+
+    def first_working_day(self, year: int, month: int) -> date:
+        return next(day for day in self.all_days if (day.year, day.month) == (year, month))
+
+    @property
+    def leaders(self) -> list[str]:
+        """The center's five leaders (director, deputies, discipline inspection secretary)."""
+        return [f"S{n:04d}" for n in range(1, 6)]
+
+    def leader_of(self, unit_code: str) -> str:
+        """The unit's leader in charge."""
+        spec = UNIT_SPECS[unit_code]
+        return self.leaders[spec.leader - 1] if spec.leader else HIGHER_AUTHORITY[0]
 
     def working_moment(self, day: date, *, afternoon: bool = False) -> datetime:
         """A moment in the center's working hours (09:00-11:30, 14:00-17:00) of a day."""
@@ -549,7 +978,17 @@ class _Planner:
                     unit_code=unit.code,
                     effective_on=ORGANISED_ON,
                 )
-        leaders = [f"S{n:04d}" for n in range(1, 6)]
+        number, home = HIGHER_AUTHORITY
+        self.setup(
+            "register_staff",
+            actor=OPERATOR,
+            staff_number=number,
+            name=self.unique_name(),
+            category=C,
+            home_unit=home,
+            effective_on=ORGANISED_ON,
+        )
+        leaders = self.leaders
         for unit in UNITS:
             self.setup(
                 "appoint_head",
@@ -562,7 +1001,7 @@ class _Planner:
                 "appoint_leader_in_charge",
                 actor=OPERATOR,
                 unit_code=unit.code,
-                person_id=leaders[unit.leader - 1],
+                person_id=self.leader_of(unit.code),
                 effective_on=ORGANISED_ON,
             )
         for branch, unit_code in BRANCH_SECRETARY_UNITS.items():
@@ -607,25 +1046,15 @@ class _Planner:
                 scope=office,
                 effective_on=ORGANISED_ON,
             )
-        number, home = HIGHER_AUTHORITY
-        self.setup(
-            "register_staff",
-            actor=OPERATOR,
-            staff_number=number,
-            name=self.unique_name(),
-            category=C,
-            home_unit=home,
-            effective_on=ORGANISED_ON,
-        )
         self.setup(
             "grant_role",
             actor=OPERATOR,
-            person_id=number,
+            person_id=HIGHER_AUTHORITY[0],
             role=Role.HIGHER_AUTHORITY,
             effective_on=ORGANISED_ON,
         )
 
-    # The year: rounds and decisions
+    # The year: rounds (their procedures are planned with `plan_procedures`)
 
     def plan_rounds(self) -> None:
         opener = self.clerks[0]
@@ -648,24 +1077,6 @@ class _Planner:
                     period_key=key,
                     effective_on=day,
                 )
-        decided: list[tuple[str, date, int]] = []
-        for month in range(1, 12):
-            following = next(day for day in self.days if day.month == month + 1)
-            decided.append((f"{DEMO_YEAR}-{month:02d}", self.working_day_after(following, 5), 30))
-        for quarter in range(1, 4):
-            following = next(day for day in self.days if day.month == 3 * quarter + 1)
-            decided.append((f"{DEMO_YEAR}-Q{quarter}", self.working_day_after(following, 11), 0))
-            if quarter == 2:
-                decided.append((f"{DEMO_YEAR}-H1", self.working_day_after(following, 11), 10))
-        for key, day, minute in decided:
-            self.add(
-                _at(day, 16, minute),
-                "decide_period",
-                actor=self.director,
-                period_key=key,
-                decision_ref=f"LG-{key}",
-                effective_on=day,
-            )
 
     # The year: transfers, releases and new staff
 
@@ -809,7 +1220,7 @@ class _Planner:
         source = self.source_for(item_code)
         ref = self.incident_ref(day)
         at = self.recording_moment(day)
-        common = {
+        common: dict[str, Any] = {
             "actor": self.clerk(),
             "item_code": item_code,
             "occurred_on": day,
@@ -855,6 +1266,7 @@ class _Planner:
                 source=spec.source,
             )
             if spec.case is not VETO_REVISED:
+                self.vetoed.add(person.number)
                 continue
             # On review the leading group finds no adverse impact: the veto case is revoked and
             # the same incident recorded as SRV-05, citing that decision (R-03).
@@ -891,6 +1303,9 @@ class _Planner:
         return self.discipline_secretary if source is SI else self.clerk()
 
     def plan_follow_ups(self) -> None:
+        """Notifications; objections raised by the staff member within the R-40 window and
+        decided by the supervision office (the leading group for its own inspections' findings):
+        revoked, amended or upheld; and reductions of points the leading group decides itself."""
         last_day = self.days[-1]
         eligible = [r for r in self.recorded if r.recorded_on <= date(2025, 11, 28)]
         revoked = {r.incident_ref for r in self.rng.sample(eligible, REVOCATIONS)}
@@ -920,34 +1335,522 @@ class _Planner:
                 effective_on=notified_on,
             )
             if not objected:
+                if entry.recorded_on <= date(2025, 12, 5) and self.prng.random() < UPHELD_SHARE:
+                    self.plan_upheld_objection(entry, notified_on)
                 continue
             decided_on = self.working_day_after(notified_on, self.rng.randint(3, 6))
             arguments: dict[str, Any] = {
                 "staff_number": entry.staff_number,
-                "deduction": EntryOf(entry.incident_ref),
                 "effective_on": decided_on,
             }
+            outcome = ObjectionOutcome.AMENDED
             if entry.incident_ref in revoked:
-                command = "revoke_deduction"
+                outcome = ObjectionOutcome.REVOKED
                 decider = self.objection_decider(entry.source)
                 arguments["reason"] = self.rng.choice(REVOCATION_REASONS)
             elif entry.quantity >= 2:
-                command = "amend_deduction"
                 decider = self.objection_decider(entry.source)
                 arguments["reason"] = f"异议部分成立：核实旷工{entry.quantity - 1}个半天"
                 arguments["quantity"] = entry.quantity - 1
             else:
                 # Points other than the catalogue's need the leading group (R-01).
-                command = "amend_deduction"
                 decider = self.discipline_secretary
-                arguments["reason"] = "异议部分成立：情节轻微，考核领导小组决定减半扣分"
                 arguments["points"] = format_points(_halved(entry.points))
+                arguments["reason"] = "异议部分成立：情节轻微，考核领导小组决定减半扣分"
             prefix = "LG-YY" if decider.role is Role.LEADING_GROUP else "DC-YY"
             arguments["decision_ref"] = f"{prefix}-{entry.incident_ref}"
             at = _at(decided_on, 16, 30, self.rng.randrange(60))
-            self.add(at, command, actor=decider, **arguments)
+            if decider.role is not self.objection_decider_role(entry.source):
+                # The supervision office decides objections to these findings (R-40) but may not
+                # change points (R-01): the leading group reduces them on its own decision.
+                arguments["reason"] = "情节轻微，考核领导小组决定减半扣分"
+                self.add(
+                    at,
+                    "amend_deduction",
+                    actor=decider,
+                    deduction=EntryOf(entry.incident_ref),
+                    **arguments,
+                )
+                continue
+            self.plan_objection(entry, notified_on, decided_on)
+            self.add(
+                at,
+                "decide_objection",
+                actor=decider,
+                objection=ObjectionOf(entry.incident_ref),
+                outcome=outcome,
+                **arguments,
+            )
 
-    def plan(self) -> DemoPlan:
+    @staticmethod
+    def objection_decider_role(source: DeductionSource) -> Role:
+        return Role.LEADING_GROUP if source is SI else Role.SUPERVISION_CLERK
+
+    def plan_objection(self, entry: _Recorded, notified_on: date, decided_on: date) -> None:
+        """The staff member objects one or two working days after the notification (R-40)."""
+        raised_on = self.working_day_after(notified_on, self.prng.randint(1, 2))
+        assert notified_on < raised_on < decided_on
+        self.add(
+            _at(raised_on, 10, self.prng.randrange(60), self.prng.randrange(60)),
+            "raise_objection",
+            f"objection {entry.incident_ref}",
+            actor=Actor(entry.staff_number, Role.STAFF),
+            staff_number=entry.staff_number,
+            entry=EntryOf(entry.incident_ref),
+            grounds=self.prng.choice(OBJECTION_GROUNDS),
+            effective_on=raised_on,
+        )
+
+    def plan_upheld_objection(self, entry: _Recorded, notified_on: date) -> None:
+        """An objection the decider does not accept: the deduction stands (R-40, upheld)."""
+        decided_on = self.working_day_after(notified_on, self.prng.randint(3, 5))
+        self.plan_objection(entry, notified_on, decided_on)
+        role = self.objection_decider_role(entry.source)
+        decider = (
+            self.discipline_secretary
+            if role is Role.LEADING_GROUP
+            else self.clerks[self.prng.randrange(len(self.clerks))]
+        )
+        prefix = "LG-YY" if role is Role.LEADING_GROUP else "DC-YY"
+        self.add(
+            _at(decided_on, 16, 40, self.prng.randrange(60)),
+            "decide_objection",
+            actor=decider,
+            staff_number=entry.staff_number,
+            objection=ObjectionOf(entry.incident_ref),
+            outcome=ObjectionOutcome.UPHELD,
+            reason="经核实，扣分事实清楚、依据充分，异议不成立，维持原扣分",
+            decision_ref=f"{prefix}-{entry.incident_ref}",
+            effective_on=decided_on,
+        )
+
+    # The year's procedures (issue 5): bonus sheets, quarterly evaluations, the annual assessment
+
+    def moment(self, day: date, *, earliest: int = 9 * 60) -> datetime:
+        """A moment of the procedures' generator in working hours, not before `earliest` (minutes
+        after midnight)."""
+        if self.prng.random() < 0.45:
+            minute = 14 * 60 + self.prng.randrange(180)
+        else:
+            minute = earliest + self.prng.randrange(11 * 60 + 30 - earliest)
+        return _at(day, minute // 60, minute % 60, self.prng.randrange(60))
+
+    def plan_procedures(self) -> None:
+        # The State Council publishes the next year's holidays in November: the operator loads
+        # them, so deadlines that run into January can be counted (R-09, R-18, R-40).
+        loaded_on = date(DEMO_YEAR, 11, 10)
+        self.add(
+            _at(loaded_on, 8, 20),
+            "load_calendar_year",
+            actor=OPERATOR,
+            year=self.next_calendar.year,
+            holidays=self.next_calendar.holidays,
+            makeup_workdays=self.next_calendar.makeup_workdays,
+            source=self.next_calendar.source,
+        )
+        self.plan_bonus_sheets()
+        self.plan_quarters()
+        self.plan_annual_assessment()
+
+    def plan_bonus_sheets(self) -> None:
+        """Each month's sheet prepared on the fifth working day after it, and approved at the
+        leading group's meeting on the eighth, after deciding every head-liability item (and
+        after the clerk prepared it again if the figures changed meanwhile); H1 with June.
+        December and H2 are prepared in January and await the leading group."""
+        clerk = self.clerks[1]
+        for month in range(1, 13):
+            key = f"{DEMO_YEAR}-{month:02d}"
+            following = self.first_working_day(DEMO_YEAR + month // 12, month % 12 + 1)
+            prepared_on = self.later_working_day(following, 4)
+            keys = [key]
+            if month in (6, 12):
+                keys.append(f"{DEMO_YEAR}-H{month // 6}")
+            for offset, period_key in enumerate(keys):
+                self.add(
+                    _at(prepared_on, 10, 10 * offset, 0),
+                    "prepare_bonus_sheet",
+                    actor=clerk,
+                    period_key=period_key,
+                    effective_on=prepared_on,
+                )
+            if month == 12:
+                continue
+            meets_on = self.later_working_day(following, 7)
+            for offset, period_key in enumerate(keys):
+                again = _at(meets_on, 15, 20 + offset)
+                if self.entries_changed(Period.parse(period_key), _at(prepared_on, 10, 0), again):
+                    self.add(
+                        again,
+                        "prepare_bonus_sheet",
+                        when=SheetOutdated(period_key),
+                        actor=clerk,
+                        period_key=period_key,
+                        effective_on=meets_on,
+                    )
+                self.add(
+                    _at(meets_on, 15, 30 + offset),
+                    "decide_head_liability",
+                    each=EachLiabilityItem(period_key),
+                    actor=self.director,
+                    period_key=period_key,
+                    decision_ref=f"LG-{period_key}-HL",
+                    effective_on=meets_on,
+                )
+                self.add(
+                    _at(meets_on, 16, 5 * offset),
+                    "approve_bonus_sheet",
+                    actor=self.director,
+                    period_key=period_key,
+                    decision_ref=f"LG-{period_key}",
+                    effective_on=meets_on,
+                )
+
+    def entries_changed(self, period: Period, start: datetime, end: datetime) -> bool:
+        """Whether an entry about an incident of the period is planned to be recorded, amended
+        or revoked between two moments (the sheet may then need preparing again)."""
+        for at, _, planned in self.commands:
+            if not start < at < end:
+                continue
+            day = _incident_day(planned)
+            if day is not None and period.contains(day):
+                return True
+        return False
+
+    def plan_quarters(self) -> None:
+        """Q1-Q3 in full: the functional offices' opinions, their compilation (Q3's after the
+        D-16 deadline, which fell on a make-up Saturday after the National Day holiday), each
+        branch's open mutual evaluation among its windows, its recommendations, the leading
+        group's examination and decision. Q4: the opinions are in, the compilation is not."""
+        compiled_after = {1: 1, 2: 2, 3: 3}
+        offices = [Actor(self.heads[code], Role.FUNCTIONAL_OFFICE) for code in FUNCTIONAL_OFFICES]
+        for quarter in range(1, 5):
+            key = f"{DEMO_YEAR}-Q{quarter}"
+            period = Period.parse(key)
+            in_quarter = [d for d in self.days if period.first_day <= d <= period.last_day]
+            if quarter < 4:
+                following = self.first_working_day(DEMO_YEAR, 3 * quarter + 1)
+                opinion_days = [*in_quarter[-4:], following]
+            else:
+                opinion_days = in_quarter[-6:]
+            for office in offices:
+                members = sorted(
+                    p.number for p in self.members_on(period.last_day, windows_only=True)
+                )
+                windows = [u.code for u in UNITS if u.kind is UnitKind.WINDOW]
+                subjects = self.prng.sample(members, 2) + self.prng.sample(
+                    windows, self.prng.randint(0, 2)
+                )
+                for subject in subjects:
+                    day = self.prng.choice(opinion_days)
+                    self.add(
+                        self.moment(day),
+                        "submit_opinion",
+                        actor=office,
+                        period_key=key,
+                        subject=subject,
+                        opinion=self.prng.choice(OPINIONS),
+                        effective_on=day,
+                    )
+            if quarter == 4:
+                continue
+            compiled_on = self.later_working_day(following, compiled_after[quarter])
+            self.add(
+                _at(compiled_on, 11, 0),
+                "compile_opinions",
+                actor=self.clerks[0],
+                period_key=key,
+                effective_on=compiled_on,
+            )
+            self.plan_mutual_evaluations(key, period, compiled_on)
+            decided_on = self.later_working_day(compiled_on, 6)
+            self.add(
+                _at(decided_on, 14, 30),
+                "examine_recommendations",
+                actor=self.director,
+                period_key=key,
+                accepted_individuals=StillEligible(key, "staff"),
+                accepted_windows=StillEligible(key, "window"),
+                effective_on=decided_on,
+            )
+            self.add(
+                _at(decided_on, 15, 30),
+                "decide_quarter_results",
+                actor=self.director,
+                period_key=key,
+                decision_ref=f"LG-{key}",
+                effective_on=decided_on,
+            )
+
+    def window_quality(self, code: str, day: date) -> float:
+        """How well a window is thought of (0-1): the fewer deductions its people tend to
+        attract, the better."""
+        members = [p for p in self.people.values() if p.unit_on(day) == code]
+        if not members:
+            return 0.5
+        return max(0.0, 1 - sum(p.propensity for p in members) / len(members) / 2)
+
+    def rating(self, quality: float) -> Rating:
+        weights = (0.1 + 0.5 * quality, 0.55, 0.05 + 0.3 * (1 - quality), 0.06 * (1 - quality))
+        return self.prng.choices(list(Rating), weights)[0]
+
+    def plan_mutual_evaluations(self, key: str, period: Period, compiled_on: date) -> None:
+        opened_on = self.later_working_day(compiled_on, 1)
+        voting_days = (opened_on, self.later_working_day(compiled_on, 2))
+        tallied_on = self.later_working_day(compiled_on, 3)
+        recommended_on = self.later_working_day(compiled_on, 4)
+        for index, (branch, _) in enumerate(BRANCHES):
+            units = [u.code for u in UNITS if u.branch == branch]
+            windows = [u.code for u in UNITS if u.branch == branch and u.kind is UnitKind.WINDOW]
+            if not windows:
+                continue  # the offices' branch has no windows to evaluate
+            secretary = Actor(self.heads[BRANCH_SECRETARY_UNITS[branch]], Role.BRANCH_SECRETARY)
+            self.add(
+                _at(opened_on, 9, 5 * index),
+                "open_mutual_evaluation",
+                actor=secretary,
+                period_key=key,
+                branch=branch,
+                mode=BallotMode.OPEN,
+                effective_on=opened_on,
+            )
+            quality = {code: self.window_quality(code, period.last_day) for code in windows}
+            marks: Counter[str] = Counter()
+            for person in sorted(self.people.values(), key=lambda p: p.number):
+                day = self.prng.choice(voting_days)
+                own = person.unit_on(day)
+                if own not in units or self.prng.random() < 0.05:
+                    continue  # not of the branch that day, or away
+                ratings = {code: self.rating(quality[code]) for code in windows if code != own}
+                marks.update(code for code, mark in ratings.items() if mark is Rating.EXCELLENT)
+                self.add(
+                    self.moment(day, earliest=9 * 60 + 40),
+                    "cast_ballot",
+                    actor=Actor(person.number, Role.STAFF),
+                    period_key=key,
+                    branch=branch,
+                    ratings=ratings,
+                    effective_on=day,
+                )
+            self.window_marks.update(marks)
+            self.add(
+                _at(tallied_on, 16, 5 * index),
+                "tally_mutual_evaluation",
+                actor=secretary,
+                period_key=key,
+                branch=branch,
+                effective_on=tallied_on,
+            )
+            members = [p for p in self.people.values() if p.unit_on(period.last_day) in windows]
+            ordered = sorted(
+                members, key=lambda p: (p.propensity + 0.4 * self.prng.random(), p.number)
+            )
+            preferred = sorted(windows, key=lambda code: (-marks[code], code))
+            self.add(
+                _at(recommended_on, 10, 10 * index),
+                "recommend",
+                actor=secretary,
+                period_key=key,
+                branch=branch,
+                excellent_individuals=Eligible(
+                    key, "staff", tuple(p.number for p in ordered), max(1, round(len(members) / 12))
+                ),
+                excellent_windows=Eligible(
+                    key, "window", tuple(preferred), 2 if len(windows) >= 6 else 1
+                ),
+                effective_on=recommended_on,
+            )
+
+    def annual_mark(self, person: _Person) -> Grade:
+        """A colleague's mark on the annual mutual-evaluation form, on their scheme."""
+        grades = grade_scheme(person.category, DEMO_YEAR).grades
+        if person.number in self.vetoed:
+            return self.prng.choice(grades[1:3])
+        excellent = 0.05 + 0.35 * max(0.0, 1 - person.propensity / 1.5)
+        return self.prng.choices(grades[:3], (excellent, 0.97 - excellent, 0.03))[0]
+
+    def plan_annual_assessment(self) -> None:
+        """The 2025 assessment in January and February 2026, up to publicity: forms (R-12),
+        evaluations and proposed grades (R-13, D-17), countersignatures (R-14), mutual-evaluation
+        and recommendation forms (R-15), joint branch meetings (R-16), the preliminary grades
+        within the quota and the excellent windows (R-17, D-20, R-25), publicity (R-18, D-21) and
+        one objection raised during it."""
+        year = DEMO_YEAR
+        days = self.next_calendar.working_days()  # 4 January 2026 is a make-up working day
+        people = sorted(self.people.values(), key=lambda p: p.number)
+        unit_of = {p.number: p.tenures[-1][0] for p in people}
+        branch_of = {n: UNIT_SPECS[u].branch for n, u in unit_of.items()}
+        for person in people:
+            day = days[1 + self.prng.randrange(5)]
+            at = self.moment(day)
+            staff = Actor(person.number, Role.STAFF)
+            self.add(
+                at,
+                "submit_self_summary",
+                actor=staff,
+                year=year,
+                text=self.prng.choice(SELF_SUMMARIES),
+                effective_on=day,
+            )
+            self.add(
+                at + timedelta(minutes=3),
+                "submit_registration_form",
+                actor=staff,
+                year=year,
+                category=person.category,
+                effective_on=day,
+            )
+        # Each head chooses the unit's excellent staff among those eligible (R-22, R-35).
+        choices: dict[str, Eligible] = {}
+        for spec in UNITS:
+            assessed = [p for p in people if unit_of[p.number] == spec.code]
+            pool = [
+                p
+                for p in assessed
+                if p.number != self.heads[spec.code] and p.number not in self.vetoed
+            ]
+            if spec.code == LEADERSHIP_OFFICE or len(assessed) < 3 or not pool:
+                continue
+            ordered = sorted(
+                pool, key=lambda p: (p.propensity + 0.3 * self.prng.random(), p.number)
+            )
+            limit = max(1, round(0.15 * len(assessed)))
+            choices[spec.code] = Eligible(
+                str(year), "staff", tuple(p.number for p in ordered), limit
+            )
+        for person in people:
+            number, unit = person.number, unit_of[person.number]
+            spec, head = UNIT_SPECS[unit], self.heads[unit]
+            grades = grade_scheme(person.category, year).grades
+            grade: Grade | GradeIfChosen = grades[1]
+            text = EVALUATIONS["second"]
+            if number in self.vetoed:
+                grade, text = grades[2], EVALUATIONS["third"]
+            elif unit in choices and number in choices[unit].candidates:
+                grade = GradeIfChosen(choices[unit], number, grades[1])
+            if number == head:
+                evaluator = Actor(self.leader_of(unit), Role.LEADER_IN_CHARGE)
+            else:
+                role = Role.WINDOW_HEAD if spec.kind is UnitKind.WINDOW else Role.OFFICE_HEAD
+                evaluator = Actor(head, role)
+            day = days[6 + self.prng.randrange(3)]
+            self.add(
+                self.moment(day),
+                "evaluate",
+                actor=evaluator,
+                year=year,
+                subject=number,
+                evaluation=text,
+                proposed_grade=grade,
+                effective_on=day,
+            )
+            if evaluator.role is Role.OFFICE_HEAD:
+                signer = Actor(self.leader_of(unit), Role.LEADER_IN_CHARGE)
+            elif spec.kind is UnitKind.WINDOW:
+                signer = self.clerks[self.prng.randrange(len(self.clerks))]
+            else:  # an office head's proposal, by the leader in charge (D-17)
+                lead = next(
+                    a
+                    for a in (self.director, self.discipline_secretary)
+                    if a.person_id not in (evaluator.person_id, number)
+                )
+                signer = lead
+            day = days[9 + self.prng.randrange(2)]
+            self.add(
+                self.moment(day),
+                "countersign",
+                actor=signer,
+                year=year,
+                subject=number,
+                effective_on=day,
+            )
+        for person in people:
+            day = days[11 + self.prng.randrange(3)]
+            branch = branch_of[person.number]
+            ratings = {
+                colleague.number: self.annual_mark(colleague)
+                for colleague in people
+                if colleague is not person and branch_of[colleague.number] == branch
+            }
+            self.add(
+                self.moment(day),
+                "submit_mutual_evaluation_form",
+                actor=Actor(person.number, Role.STAFF),
+                year=year,
+                ratings=ratings,
+                effective_on=day,
+            )
+        for spec in UNITS:
+            role = Role.WINDOW_HEAD if spec.kind is UnitKind.WINDOW else Role.OFFICE_HEAD
+            day = days[13 + self.prng.randrange(2)]
+            self.add(
+                self.moment(day),
+                "submit_recommendation_form",
+                actor=Actor(self.heads[spec.code], role),
+                year=year,
+                unit_code=spec.code,
+                recommended=choices.get(spec.code, ()),
+                effective_on=day,
+            )
+        preferred = sorted(
+            (u.code for u in UNITS if u.kind is UnitKind.WINDOW),
+            key=lambda code: (-self.window_marks[code], code),
+        )
+        for index, (branch, _) in enumerate(BRANCHES):
+            units = tuple(u.code for u in UNITS if u.branch == branch)
+            windows = tuple(code for code in preferred if UNIT_SPECS[code].branch == branch)
+            day = days[16 + index // 2]
+            self.add(
+                _at(day, 9 if index % 2 == 0 else 15, 0),
+                "hold_joint_branch_meeting",
+                actor=Actor(self.heads[BRANCH_SECRETARY_UNITS[branch]], Role.BRANCH_SECRETARY),
+                year=year,
+                branch=branch,
+                recommended_staff=FormsRecommended(year, units),
+                recommended_windows=(
+                    Eligible(str(year), "window", windows, 2 if len(windows) >= 6 else 1)
+                    if windows
+                    else ()
+                ),
+                effective_on=day,
+            )
+        decided_on = days[22]
+        self.add(
+            _at(decided_on, 15, 0),
+            "fix_preliminary_grades",
+            actor=self.director,
+            year=year,
+            grades=PreliminaryGrades(year),
+            effective_on=decided_on,
+        )
+        self.add(
+            _at(decided_on, 15, 30),
+            "decide_annual_excellent_windows",
+            actor=self.director,
+            year=year,
+            windows=ChosenWindows(year, tuple(preferred), 4),
+            effective_on=decided_on,
+        )
+        publicised_on = days[24]
+        self.add(
+            _at(publicised_on, 9, 0),
+            "start_publicity",
+            actor=self.clerks[0],
+            year=year,
+            effective_on=publicised_on,
+        )
+        objected_on = days[26]
+        self.add(
+            _at(objected_on, 10, 17, 42),
+            "raise_publicity_objection",
+            each=PublicityObjection(year),
+            year=year,
+            text=PUBLICITY_OBJECTION,
+            effective_on=objected_on,
+        )
+
+    def plan(self, *, procedures: bool = True) -> DemoPlan:
+        """The year's commands in recording order; without `procedures`, the records only (no
+        round is decided: the stress benchmark's centers share the period keys)."""
         self.plan_reference_data()
         self.plan_organisation()
         self.plan_rounds()
@@ -955,12 +1858,33 @@ class _Planner:
         self.plan_deductions()
         self.plan_veto_cases()
         self.plan_follow_ups()
+        if procedures:
+            self.plan_procedures()
         ordered = tuple(planned for _, _, planned in sorted(self.commands, key=_order))
-        last = ordered[-1]
-        if last.entry is None:  # demo_state() recognises a complete seeding by its incident
-            raise RuntimeError("the demo plan must end with a recorded incident")
         first = self.people["S0001"]
-        return DemoPlan(ordered, (first.number, first.name), str(last.arguments["incident_ref"]))
+        if not procedures:
+            return DemoPlan(ordered, (first.number, first.name), (UUID(int=0), ""))
+        if ordered[-1].command != "raise_publicity_objection":
+            # demo_state() recognises a complete seeding by the event of the last command
+            raise RuntimeError("the demo plan must end with the publicity objection")
+        witness = (AnnualAssessment.create_id(DEMO_YEAR), PUBLICITY_OBJECTION_TOPIC)
+        return DemoPlan(ordered, (first.number, first.name), witness)
+
+
+def _incident_day(planned: PlannedCommand) -> date | None:
+    """The incident date of the entry a planned command records or changes, if any."""
+    if planned.command in ("notify_deduction", "raise_objection") or (
+        planned.arguments.get("outcome") is ObjectionOutcome.UPHELD
+    ):
+        return None  # the entry stays as it was
+    occurred_on = planned.arguments.get("occurred_on")
+    if isinstance(occurred_on, date):
+        return occurred_on
+    for value in planned.arguments.values():
+        if isinstance(value, (EntryOf, ObjectionOf)):
+            year, day = value.incident_ref.split("-")[:2]
+            return date(int(year), int(day[:2]), int(day[2:4]))
+    return None
 
 
 def _order(item: tuple[datetime, int, PlannedCommand]) -> tuple[datetime, int]:
@@ -974,7 +1898,8 @@ def _halved(points: Decimal) -> Decimal:
 
 
 def build_plan(calendar: StatutoryYear | None = None) -> DemoPlan:
-    """The demo's commands for 2025, the same on every call."""
+    """The demo's commands for 2025 (and its assessment in early 2026), the same on every
+    call."""
     return _Planner(calendar or package_calendar(DEMO_YEAR)).plan()
 
 
@@ -1041,29 +1966,100 @@ def demo_state(ledger: AssessmentLedger, plan: DemoPlan) -> DemoState:
             return DemoState.FOREIGN
     except RecordNotFound:
         return DemoState.FOREIGN
-    if Incident.create_id(plan.witness) in ledger.repository:
+    stream, topic = plan.witness
+    last = ledger.recorder.select_events(stream, desc=True, limit=1)
+    if last and last[0].topic == topic:
         return DemoState.SEEDED
     return DemoState.PARTIAL
 
 
+def event_topics(ledger: AssessmentLedger, page: int = 2000) -> Counter[str]:
+    """How many events of each topic the store holds."""
+    topics: Counter[str] = Counter()
+    start = 1
+    while notifications := ledger.recorder.select_notifications(start=start, limit=page):
+        topics.update(notification.topic for notification in notifications)
+        start = notifications[-1].id + 1
+    return topics
+
+
 def count_events(ledger: AssessmentLedger, page: int = 2000) -> int:
     """The number of events in the store (positions have gaps on PostgreSQL)."""
-    count, start = 0, 1
-    while notifications := ledger.recorder.select_notifications(start=start, limit=page):
-        count += len(notifications)
-        start = notifications[-1].id + 1
-    return count
+    return sum(event_topics(ledger, page).values())
+
+
+def _span(keys: Sequence[str]) -> str:
+    return f"{keys[0]} to {keys[-1]}" if len(keys) > 2 else ", ".join(keys)
+
+
+def procedure_summary(ledger: AssessmentLedger, plan: DemoPlan, topics: Counter[str]) -> list[str]:
+    """What the year's procedures did, for the `ledger demo` summary: the bonus sheets approved
+    and prepared, the quarters decided and where the others stand, the objections, and the
+    annual assessment's stage."""
+
+    statuses = {
+        key: ledger.procedure_status(key)
+        for key in [
+            *(f"{DEMO_YEAR}-{month:02d}" for month in range(1, 13)),
+            f"{DEMO_YEAR}-H1",
+            f"{DEMO_YEAR}-H2",
+            *(f"{DEMO_YEAR}-Q{quarter}" for quarter in range(1, 5)),
+            str(DEMO_YEAR),
+        ]
+    }
+
+    def where(key: str) -> str:
+        status = statuses[key]
+        current = status.current
+        return "decided" if status.decided else f"at '{current.title}'" if current else "done"
+
+    sheets = [key for key in statuses if "Q" not in key and key != str(DEMO_YEAR)]
+    approved = [key for key in sheets if statuses[key].decided]
+    prepared = [key for key in sheets if key not in approved]
+    quarters = [key for key in statuses if "Q" in key]
+    decided = [key for key in quarters if statuses[key].decided]
+    late = [
+        key
+        for key in decided
+        if any(s.key == "compile_opinions" and s.late for s in statuses[key].steps)
+    ]
+    outcomes = Counter(
+        str(planned.arguments["outcome"])
+        for planned in plan.commands
+        if planned.command == "decide_objection"
+    )
+    annual = ledger.annual_assessment(DEMO_YEAR)
+    excellent = len(annual.excellent_staff) if annual else 0
+    windows = len(annual.excellent_windows or ()) if annual else 0
+    objections = len(annual.objections) if annual else 0
+    return [
+        f"  objections  {plan.count('raise_objection')} to deductions, decided: "
+        + ", ".join(f"{outcomes[o.value]} {o.value}" for o in ObjectionOutcome),
+        f"  sheets      {len(approved)} approved ({_span(approved[:-1])}, {approved[-1]}); "
+        f"{topics['ledger.bonus_sheet.HeadLiabilityDecided.v1']} head-liability decisions; "
+        + "; ".join(f"{key} {where(key)}" for key in prepared),
+        f"  quarters    {_span(decided)} decided ({', '.join(late) or 'none'} compiled late; "
+        f"{topics['ledger.quarterly.BallotCast.v1']} ballots); "
+        + "; ".join(f"{key} {where(key)}" for key in quarters if key not in decided),
+        f"  year {DEMO_YEAR}   {where(str(DEMO_YEAR))}: "
+        f"{topics['ledger.annual.StaffEvaluated.v1']} evaluated, {excellent} excellent and "
+        f"{windows} excellent windows publicised, {objections} objection",
+    ]
 
 
 def batches(plan: DemoPlan, size: int = BATCH_SIZE) -> Iterator[Sequence[PlannedCommand]]:
-    """The plan cut into transactions of at most `size` commands; a period decision opens a new
-    batch, so it is decided on the figures as of every command recorded before it."""
+    """The plan cut into transactions of at most `size` commands. A command that reads figures
+    (a sheet, a recommendation, a grade list; READS_FIGURES or a value resolved from them) opens
+    a new batch unless the batch so far holds only procedural steps that change no figure
+    (LEAVES_FIGURES): it is then decided on the figures as of every command before it."""
     chunk: list[PlannedCommand] = []
+    changed = False
     for planned in plan.commands:
-        if chunk and (len(chunk) >= size or planned.command == "decide_period"):
+        if chunk and (len(chunk) >= size or (changed and planned.reads_figures)):
             yield chunk
-            chunk = []
+            chunk, changed = [], False
         chunk.append(planned)
+        changed = changed or planned.command not in LEAVES_FIGURES
     if chunk:
         yield chunk
 
@@ -1080,20 +2076,34 @@ def seed(
     position. The ledger must have been built with `clock`."""
     if ledger.clock is not clock:
         raise ValueError("the ledger must read the clock the demo sets")
-    entries: dict[str, int] = {}
+    numbers: dict[str, int] = {}
 
     def resolved(value: object) -> object:
-        return entries[value.incident_ref] if isinstance(value, EntryOf) else value
+        if isinstance(value, EntryOf):
+            return numbers[value.incident_ref]
+        if isinstance(value, ObjectionOf):
+            return numbers[value.key]
+        if isinstance(value, Resolved):
+            return value.resolve(ledger)
+        return value
 
     for chunk in batches(plan, batch_size):
         with ledger.batch():
             for planned in chunk:
                 clock.set(planned.at)
+                if planned.when is not None and not planned.when.holds(ledger):
+                    continue
                 arguments = {name: resolved(value) for name, value in planned.arguments.items()}
-                outcome: Outcome = getattr(ledger, planned.command)(**arguments)
-                if planned.entry is not None:
-                    assert outcome.number is not None
-                    entries[planned.entry] = outcome.number
+                calls = (
+                    [arguments]
+                    if planned.each is None
+                    else [{**arguments, **more} for more in planned.each.expand(ledger)]
+                )
+                for call in calls:
+                    outcome: Outcome = getattr(ledger, planned.command)(**call)
+                    if planned.entry is not None:
+                        assert outcome.number is not None
+                        numbers[planned.entry] = outcome.number
         if on_progress is not None:
             on_progress(len(chunk))
     return ledger.head_position()

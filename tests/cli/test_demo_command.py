@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import chinese_calendar
 import pytest
@@ -15,9 +16,11 @@ from typer.testing import Result
 
 from ledger.application import AssessmentLedger
 from ledger.catalogue_file import shipped_catalogue
-from ledger.clock import CENTER_TIMEZONE
+from ledger.clock import CENTER_TIMEZONE, SettableClock
+from ledger.demo import build_plan, seed
+from ledger.policy import excellent_individual, excellent_window
 from ledger.settings import Settings
-from ledger.values import OPERATOR, StaffCategory, UnitKind
+from ledger.values import OPERATOR, Period, StaffCategory, UnitKind
 
 YEAR_END = date(2025, 12, 31)
 
@@ -86,28 +89,150 @@ def test_given_an_empty_store_when_seeding_the_demo_then_it_records_veto_cases_r
     assert topics["ledger.organisation.RoleGranted.v1"] >= 3
 
 
-def test_given_an_empty_store_when_seeding_the_demo_then_the_leading_group_decides_january_to_november_and_q1_to_q3(  # noqa: E501
+def test_given_an_empty_store_when_seeding_the_demo_then_the_procedures_decide_january_to_november_h1_and_q1_to_q3(  # noqa: E501
     seeded_ledger: AssessmentLedger,
 ) -> None:
-    decided = [f"2025-{month:02d}" for month in range(1, 12)] + ["2025-Q1", "2025-Q2", "2025-Q3"]
+    sheets = [f"2025-{month:02d}" for month in range(1, 12)] + ["2025-H1"]
+    quarters = ["2025-Q1", "2025-Q2", "2025-Q3"]
 
-    for key in decided:
+    for key in sheets + quarters:
         decision = seeded_ledger.round(key).decision
         assert decision is not None, key
         assert decision.effective_on > seeded_ledger.round(key).period.last_day
-    assert seeded_ledger.round("2025-12").decision is None
-    assert seeded_ledger.round("2025-Q4").decision is None
+    for key in sheets:
+        approval = seeded_ledger.bonus_sheet(key).approval
+        assert approval is not None and approval.decision_ref == f"LG-{key}", key
+    for key in quarters:
+        results = seeded_ledger.quarterly_evaluation(key).results
+        assert results is not None and results.decision_ref == f"LG-{key}", key
+    for key in ("2025-12", "2025-H2", "2025-Q4", "2025"):
+        assert seeded_ledger.round(key).decision is None, key
+    assert seeded_ledger.bonus_sheet("2025-12").approval is None
+    assert seeded_ledger.bonus_sheet("2025-H2").approval is None
 
 
-def test_given_an_empty_store_when_seeding_the_demo_then_every_stream_is_stamped_in_2025_in_order(
+def test_given_an_empty_store_when_seeding_the_demo_then_every_head_liability_item_of_an_approved_sheet_is_decided(  # noqa: E501
+    seeded_ledger: AssessmentLedger, seeded_log: list[LogRow]
+) -> None:
+    items = 0
+    for key in [f"2025-{month:02d}" for month in range(1, 12)] + ["2025-H1"]:
+        sheet = seeded_ledger.bonus_sheet(key)
+        liable = {item.staff_number for item in sheet.preparation.content.head_liability}
+        assert set(sheet.decisions) == liable, key
+        items += len(liable)
+    reductions = Counter(
+        p["reduction"] for p in payloads(seeded_log, "ledger.bonus_sheet.HeadLiabilityDecided.v1")
+    )
+
+    assert items >= 20
+    assert len(reductions) >= 3  # a realistic mix: none, halved, cancelled, an amount
+    assert seeded_ledger.bonus_sheet("2025-12").undecided
+
+
+def test_given_an_empty_store_when_seeding_the_demo_then_the_quarters_run_their_evaluation_with_eligible_results_only(  # noqa: E501
+    seeded_ledger: AssessmentLedger, seeded_log: list[LogRow]
+) -> None:
+    topics = Counter(topic for topic, _, _, _ in seeded_log)
+    compilations = {
+        p["effective_on"][:7]: p["late"]
+        for p in payloads(seeded_log, "ledger.quarterly.OpinionsCompiled.v1")
+    }
+    with seeded_ledger.policy_state() as state:
+        for key in ("2025-Q1", "2025-Q2", "2025-Q3"):
+            results = seeded_ledger.quarterly_evaluation(key).results
+            assert results is not None and results.individuals and results.windows
+            period = Period.parse(key)
+            assert all(excellent_individual(state, n, period).eligible for n in results.individuals)
+            assert all(excellent_window(state, w, period).eligible for w in results.windows)
+    modes = {p["mode"] for p in payloads(seeded_log, "ledger.quarterly.MutualEvaluationOpened.v1")}
+
+    assert topics["ledger.quarterly.MutualEvaluationOpened.v1"] == 15  # 5 branches with windows
+    assert topics["ledger.quarterly.BallotCast.v1"] >= 300
+    assert modes == {"open"}  # unlinkable ballots are cast one command at a time, not in a batch
+    assert sorted(compilations.values()) == [False, False, True]  # one quarter compiled late
+    assert topics["ledger.quarterly.OpinionSubmitted.v1"] > 4 * 4  # Q4's are in too
+    assert seeded_ledger.quarterly_evaluation("2025-Q4").compilation is None
+
+
+def test_given_an_empty_store_when_seeding_the_demo_then_the_annual_assessment_reaches_publicity_within_the_quota(  # noqa: E501
+    seeded_ledger: AssessmentLedger, seeded_log: list[LogRow]
+) -> None:
+    annual = seeded_ledger.annual_assessment(2025)
+    assert annual is not None
+    roster = seeded_ledger.year_roster(2025)
+    preliminary = payloads(seeded_log, "ledger.annual.PreliminaryGradesFixed.v1")
+
+    assert set(annual.proposals) == set(roster.participants)
+    assert all(p.countersigned_on is not None for p in annual.proposals.values())
+    assert set(annual.mutual_forms) == set(roster.participants)
+    assert set(annual.meetings) == set(roster.branches)
+    assert annual.publicity is not None and annual.publicity.started_on.year == 2026
+    assert len(annual.excellent_staff) >= 10 and annual.excellent_windows
+    assert len(preliminary) == 1 and not preliminary[0]["quota_warnings"]  # within D-20
+    assert [o.subject in annual.excellent_staff for o in annual.objections.values()] == [True]
+    assert seeded_ledger.calendar_year(2026) is not None
+
+
+def test_given_an_empty_store_when_seeding_the_demo_then_objections_to_deductions_are_raised_and_decided(  # noqa: E501
+    seeded_log: list[LogRow],
+) -> None:
+    raised = payloads(seeded_log, "ledger.staff.ObjectionRaised.v1")
+    decided = payloads(seeded_log, "ledger.staff.ObjectionDecided.v1")
+    outcomes = Counter(p["outcome"] for p in decided)
+
+    assert len(raised) == len(decided) >= 40
+    assert set(outcomes) == {"upheld", "amended", "revoked"}
+    assert outcomes["revoked"] == 30  # every revocation answers an objection
+
+
+def test_given_an_empty_store_when_seeding_the_demo_then_every_stream_is_stamped_in_order_from_2025_to_the_assessment_in_2026(  # noqa: E501
     seeded_log: list[LogRow],
 ) -> None:
     last_moment: dict[Any, datetime] = {}
-    for _, stream, _, state in seeded_log:
+    in_2026: set[str] = set()
+    for topic, stream, _, state in seeded_log:
         moment = datetime.fromisoformat(json.loads(state)["timestamp"])
-        assert moment.astimezone(CENTER_TIMEZONE).year == 2025
+        local = moment.astimezone(CENTER_TIMEZONE)
+        assert date(2025, 1, 1) <= local.date() <= date(2026, 2, 28)
+        if local.year == 2026:
+            in_2026.add(topic.split(".")[1])
         assert moment >= last_moment.get(stream, moment)
         last_moment[stream] = moment
+
+    # only the annual assessment (and the staff's forms) and the last sheets run in 2026
+    assert in_2026 == {"annual", "staff", "bonus_sheet"}
+
+
+@pytest.mark.parametrize(
+    ("period", "heading", "done", "to_do"),
+    [
+        ("2025-03", "decided", "Prepare the bonus sheet", None),
+        ("2025-12", "at step 'Decide the head liability", "Prepare the bonus sheet", "approves"),
+        ("2025-Q3", "decided", "compiles the opinions", None),
+        ("2025-Q4", "at step 'The supervision office compiles", "submits its written", "tallies"),
+        ("2025", "at step 'Publicity ends", "Joint branch meetings", "Party Working Committee"),
+    ],
+)
+def test_given_the_seeded_demo_when_showing_its_rounds_then_they_stand_in_every_state(
+    ledger_cli: Invoke,
+    seeded_demo: tuple[str, Result],
+    period: str,
+    heading: str,
+    done: str,
+    to_do: str | None,
+) -> None:
+    result = ledger_cli(seeded_demo[0], "round", "show", period)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert heading in lines[0]
+    assert any(line.strip().startswith("[done]") and done in line for line in lines[1:])
+    if to_do is None:
+        assert "[to do]" not in result.output
+    else:
+        assert any(line.strip().startswith("[to do]") and to_do in line for line in lines[1:])
+    if period == "2025-Q3":
+        assert any("compiles the opinions" in line and "LATE" in line for line in lines)
 
 
 def test_given_an_empty_store_when_seeding_the_demo_then_it_prints_a_summary_with_the_data_file(
@@ -118,6 +243,9 @@ def test_given_an_empty_store_when_seeding_the_demo_then_it_prints_a_summary_wit
 
     assert "seeded the 2025 demo" in result.stdout
     assert "events" in result.stdout and "veto cases" in result.stdout
+    assert "12 approved (2025-01 to 2025-11, 2025-H1)" in result.stdout
+    assert "2025-Q1 to 2025-Q3 decided (2025-Q3 compiled late" in result.stdout
+    assert "year 2025   at 'Publicity ends" in result.stdout
     assert str(path.resolve()) in result.stdout
 
 
@@ -143,6 +271,30 @@ def test_given_two_sqlite_files_when_seeding_each_then_their_logs_are_byte_ident
     assert ledger_cli(url, "demo").exit_code == 0
 
     assert read_log(url) == seeded_log
+
+
+def test_given_the_memory_store_when_seeding_the_demo_then_its_log_is_byte_identical_to_the_sqlite_one(  # noqa: E501
+    seeded_log: list[LogRow],
+) -> None:
+    plan = build_plan()
+    clock = SettableClock(plan.commands[0].at)
+    ledger = AssessmentLedger(
+        env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
+    )
+    try:
+        seed(ledger, clock, plan)
+        rows: list[LogRow] = []
+        start = 1
+        while notifications := ledger.recorder.select_notifications(start=start, limit=1000):
+            rows.extend(
+                (n.topic, UUID(str(n.originator_id)), n.originator_version, n.state)
+                for n in notifications
+            )
+            start = notifications[-1].id + 1
+    finally:
+        ledger.close()
+
+    assert rows == seeded_log
 
 
 @pytest.mark.postgres

@@ -48,7 +48,9 @@ from ledger.demo import (
     count_events,
     demo_logins,
     demo_state,
+    event_topics,
     package_calendar,
+    procedure_summary,
     seed,
 )
 from ledger.errors import LedgerError
@@ -196,7 +198,7 @@ def _parse_date(text: str, option: str) -> date:
 
 @app.command()
 def demo() -> None:
-    """Seed the store with a realistic center-year of 2025 (first run only)."""
+    """Seed the store with a realistic center-year of 2025 and its procedures (first run only)."""
     settings = load_settings()
     started = time.perf_counter()
     plan = build_plan()
@@ -233,7 +235,8 @@ def demo() -> None:
             position = seed(
                 ledger, clock, plan, on_progress=lambda done: progress.advance(task, done)
             )
-        events = count_events(ledger)
+        topics = event_topics(ledger)
+        procedures = procedure_summary(ledger, plan, topics)
         _demo_accounts(ledger, plan)
     elapsed = time.perf_counter() - started
     categories = plan.staff_by_category()
@@ -252,13 +255,14 @@ def demo() -> None:
                 f"  deductions  {plan.count('record_deduction')} on staff, "
                 f"{plan.count('record_window_deduction')} on windows; "
                 f"{plan.count('notify_deduction')} notified, "
-                f"{plan.count('amend_deduction')} amended, "
-                f"{plan.count('revoke_deduction')} revoked",
+                f"{topics['ledger.staff.DeductionAmended.v1']} amended, "
+                f"{topics['ledger.staff.DeductionRevoked.v1']} revoked",
                 f"  veto cases  {plan.count('record_veto_case')} "
                 f"({plan.count('revoke_veto_case')} revoked on review)",
                 f"  rounds      {plan.count('open_round')} opened, "
-                f"{plan.count('decide_period')} decided",
-                f"  events      {events} up to position {position}",
+                f"{topics['ledger.round.PeriodDecided.v1']} decided",
+                *procedures,
+                f"  events      {sum(topics.values())} up to position {position}",
                 f"  data        {where}",
             ]
         )
