@@ -4,15 +4,23 @@ and filings of a staff member's or the center's year built from it with `build_b
 `CheckpointedLog` plays the store's part (SPEC 7.2) independently of the store's own
 checkpoints: it reads the recorder's event rows (`audit_events`) and leaves (`leaves`), and
 before each checkpoint appends a stream-heads leaf committing to every stream's head.
+
+`forged` rebuilds a snapshot's whole log, signed by the log's key, with some payloads changed:
+a center whose log holds a decision the rules do not allow. Every proof of its filings holds; only
+the decisions check can catch it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
+from unittest.mock import patch
 from uuid import UUID
+
+import rfc8785
 
 from ledger.application import AssessmentLedger
 from ledger.filing.bundle import (
@@ -26,7 +34,9 @@ from ledger.filing.bundle import (
     scope_figures,
     scope_streams,
 )
+from ledger.integrity.leaf import leaf_bytes, payload_commitment
 from ledger.integrity.merkle import MerkleTree
+from ledger.integrity.merkle import leaf_hash as rfc6962_leaf_hash
 from ledger.integrity.note import (
     Checkpoint,
     Ed25519Cosigner,
@@ -157,3 +167,51 @@ def tampered(bundle: Bundle, change: Callable[[dict[str, Any]], object]) -> Bund
     document = json.loads(bundle.to_json())
     change(document)
     return parse(json.dumps(document, ensure_ascii=False).encode())
+
+
+Edit = Callable[[str, dict[str, Any]], Mapping[str, Any] | None]
+"""Given an event's topic and its payload (a copy), the payload to log instead, or None."""
+
+
+def forged(snapshot: Snapshot, signer: Ed25519Signer, edit: Edit) -> Snapshot:
+    """The snapshot's events relogged from scratch with `edit` applied to their payloads: new
+    commitments, stream links, stream heads and a checkpoint signed by the log's key."""
+    rows: list[EventRow] = []
+    hashes: list[bytes] = []
+    heads: dict[UUID, StreamHead] = {}
+    for row in snapshot.rows:
+        assert row.payload is not None and row.salt is not None
+        changed = edit(row.topic, json.loads(row.payload))
+        payload = row.payload if changed is None else rfc8785.dumps(dict(changed))
+        previous = heads[row.stream_id].leaf_hash if row.stream_id in heads else None
+        digest = rfc6962_leaf_hash(
+            leaf_bytes(
+                row.position,
+                row.stream_id,
+                row.stream_version,
+                row.topic,
+                row.recorded_at,
+                previous,
+                payload_commitment(row.salt, payload),
+            )
+        )
+        rows.append(
+            replace(row, leaf_index=len(hashes), prev_stream_leaf_hash=previous, payload=payload)
+        )
+        hashes.append(digest)
+        heads[row.stream_id] = StreamHead(row.stream_id, row.stream_version, digest)
+    tree = StreamHeadsTree(heads.values())
+    heads_leaf = StreamHeadsLeaf.of(len(hashes), tree, rows[-1].recorded_at)
+    hashes.append(heads_leaf.leaf_hash())
+    body = Checkpoint(ORIGIN, len(hashes), MerkleTree(hashes).root()).format()
+    return Snapshot(
+        len(hashes), sign_note(body, [signer]), tuple(rows), tuple(hashes), tree, heads_leaf
+    )
+
+
+@contextmanager
+def unchecked() -> Iterator[None]:
+    """Build filings without the builder's own verification (which refuses a forged decision),
+    as a dishonest exporter would."""
+    with patch("ledger.filing.verify.check_contents", return_value=None):
+        yield

@@ -35,20 +35,34 @@ from ledger.policy import (
     fold,
     staff_figures,
 )
-from ledger.values import Period
+from ledger.values import Period, PeriodKind
 
 __all__ = [
+    "ANNUAL_EXCELLENT_WINDOWS",
+    "APPEAL_DECISION",
+    "BONUS_SHEET_APPROVAL",
+    "CHECKED_DECISION_KINDS",
     "DECISION_TOPICS",
+    "EXCELLENT_LIST_APPROVAL",
     "FILING_FORMAT",
+    "HEAD_LIABILITY_DECISION",
     "KNOWN_DECISION_KINDS",
     "LATE_ENTRY_RESOLUTION",
     "LATE_ENTRY_RESOLVED_TOPIC",
     "LEDGER_NAMESPACE",
+    "OBJECTION_DECISION",
     "PERIOD_DECIDED_TOPIC",
     "PERIOD_DECISION",
+    "PRELIMINARY_GRADES",
+    "PUBLICITY_OBJECTION_RESOLUTION",
+    "QUARTER_EXAMINATION",
+    "QUARTER_RESULTS",
+    "REVIEW_DECISION",
+    "YEAR_RESULTS",
     "AbsentStream",
     "Bundle",
     "ConsistencyEntry",
+    "DecisionContext",
     "DecisionEntry",
     "EventEntry",
     "EventRow",
@@ -59,6 +73,7 @@ __all__ = [
     "StreamHeadsEntry",
     "build_bundle",
     "decision_entries",
+    "decision_entry",
     "facts_of",
     "parse",
     "period_figures",
@@ -80,12 +95,133 @@ PERIOD_DECIDED_TOPIC = "ledger.round.PeriodDecided.v1"
 LATE_ENTRY_RESOLVED_TOPIC = "ledger.round.LateEntryResolved.v1"
 PERIOD_DECISION = "period-decision"
 LATE_ENTRY_RESOLUTION = "late-entry-resolution"
+BONUS_SHEET_APPROVAL = "bonus-sheet-approval"
+HEAD_LIABILITY_DECISION = "head-liability-decision"
+QUARTER_EXAMINATION = "quarter-examination"
+QUARTER_RESULTS = "quarter-results"
+PRELIMINARY_GRADES = "preliminary-grades"
+ANNUAL_EXCELLENT_WINDOWS = "annual-excellent-windows"
+EXCELLENT_LIST_APPROVAL = "excellent-list-approval"
+YEAR_RESULTS = "year-results"
+PUBLICITY_OBJECTION_RESOLUTION = "publicity-objection-resolution"
+OBJECTION_DECISION = "objection-decision"
+REVIEW_DECISION = "review-decision"
+APPEAL_DECISION = "appeal-decision"
+
 DECISION_TOPICS = {
     PERIOD_DECIDED_TOPIC: PERIOD_DECISION,
     LATE_ENTRY_RESOLVED_TOPIC: LATE_ENTRY_RESOLUTION,
+    "ledger.bonus_sheet.Approved.v1": BONUS_SHEET_APPROVAL,
+    "ledger.bonus_sheet.HeadLiabilityDecided.v1": HEAD_LIABILITY_DECISION,
+    "ledger.quarterly.RecommendationsExamined.v1": QUARTER_EXAMINATION,
+    "ledger.quarterly.ResultsPublished.v1": QUARTER_RESULTS,
+    "ledger.annual.PreliminaryGradesFixed.v1": PRELIMINARY_GRADES,
+    "ledger.annual.ExcellentWindowsDecided.v1": ANNUAL_EXCELLENT_WINDOWS,
+    "ledger.annual.ExcellentListApproved.v1": EXCELLENT_LIST_APPROVAL,
+    "ledger.annual.ResultsDecided.v1": YEAR_RESULTS,
+    "ledger.annual.PublicityObjectionResolved.v1": PUBLICITY_OBJECTION_RESOLUTION,
+    "ledger.staff.ObjectionDecided.v1": OBJECTION_DECISION,
+    "ledger.challenge.ReviewDecided.v1": REVIEW_DECISION,
+    "ledger.challenge.AppealDecided.v1": APPEAL_DECISION,
 }
 """The decision events this version knows, by topic, with the kind a filing names them by."""
 KNOWN_DECISION_KINDS = frozenset(DECISION_TOPICS.values())
+
+CHECKED_DECISION_KINDS = frozenset(
+    {
+        BONUS_SHEET_APPROVAL,
+        QUARTER_EXAMINATION,
+        QUARTER_RESULTS,
+        PRELIMINARY_GRADES,
+        ANNUAL_EXCELLENT_WINDOWS,
+        EXCELLENT_LIST_APPROVAL,
+        YEAR_RESULTS,
+    }
+)
+"""The kinds (besides the period decision) checked against the figures recomputed as of their
+`decided_at_position`; every other known kind is discretionary: recorded, not recomputable."""
+
+_DECIDED_MEMBERS: dict[str, tuple[str, ...]] = {
+    LATE_ENTRY_RESOLUTION: (
+        "entry_stream",
+        "entry_version",
+        "entry_position",
+        "resolution",
+        "reason",
+        "effective_on",
+    ),
+    BONUS_SHEET_APPROVAL: ("decision_ref", "effective_on", "prepared"),
+    HEAD_LIABILITY_DECISION: (
+        "staff_number",
+        "stream",
+        "owed_by",
+        "reduction",
+        "amount",
+        "reason",
+        "decision_ref",
+        "effective_on",
+    ),
+    QUARTER_EXAMINATION: ("individuals", "windows", "effective_on"),
+    QUARTER_RESULTS: ("individuals", "windows", "decision_ref", "effective_on"),
+    PRELIMINARY_GRADES: (
+        "grades",
+        "differing_from_proposals",
+        "quota",
+        "quota_warnings",
+        "policy_version",
+        "effective_on",
+    ),
+    ANNUAL_EXCELLENT_WINDOWS: ("windows", "recommended", "effective_on"),
+    EXCELLENT_LIST_APPROVAL: ("excellent_staff", "excellent_windows", "effective_on"),
+    YEAR_RESULTS: (
+        "grades",
+        "excellent_windows",
+        "quota",
+        "decision_ref",
+        "policy_version",
+        "effective_on",
+    ),
+    PUBLICITY_OBJECTION_RESOLUTION: (
+        "number",
+        "subject",
+        "outcome",
+        "reason",
+        "grade_changed_to",
+        "window_title_withdrawn",
+        "effective_on",
+    ),
+    OBJECTION_DECISION: ("objection", "entry", "outcome", "reason", "decision_ref", "effective_on"),
+    REVIEW_DECISION: (
+        "outcome",
+        "grade",
+        "decision_ref",
+        "reason",
+        "due_on",
+        "late",
+        "effective_on",
+    ),
+    APPEAL_DECISION: (
+        "outcome",
+        "grade",
+        "decision_ref",
+        "reason",
+        "due_on",
+        "late",
+        "effective_on",
+    ),
+}
+"""What a decision entry's `decided` copies from its event's payload (a bonus sheet's approval
+adds the sheet it approved: the preparation's lines, notice and head-liability items)."""
+
+_PREPARED_TOPICS = ("ledger.bonus_sheet.Prepared.v1", "ledger.bonus_sheet.Reprepared.v1")
+_PERIOD_OF_STREAM = {
+    "ledger.round.Opened.v1": "period_key",
+    "ledger.bonus_sheet.Prepared.v1": "period_key",
+    "ledger.quarterly.Started.v1": "period_key",
+    "ledger.annual.Begun.v1": "year",
+    "ledger.challenge.Opened.v1": "year",
+}
+"""The first event of a procedure's stream and the payload member naming its period."""
 
 _HEX32 = re.compile(r"[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -162,8 +298,10 @@ class Scope:
 def scope_streams(scope: Scope, unit_codes: Iterable[str] = ()) -> dict[UUID, str]:
     """The streams a staff member's figures and decisions read, with their record kind: the
     staff stream, the units the person was assigned to (`unit_codes`, their heads owe the head
-    liability), the policy book and the rounds of every period of the year. A staff filing lists
-    each of them or proves it absent. The center's scope reads every stream: empty here."""
+    liability), the policy book, the rounds of every period of the year, the bonus sheets of its
+    months and half-years, its quarterly evaluations, its annual assessment and the person's
+    challenge of the year's grade. A staff filing lists each of them or proves it absent. The
+    center's scope reads every stream: empty here."""
     if scope.kind != "staff" or scope.staff_number is None:
         return {}
     streams = {
@@ -174,6 +312,12 @@ def scope_streams(scope: Scope, unit_codes: Iterable[str] = ()) -> dict[UUID, st
         streams[stream_id_of("window", code)] = "window"
     for period in _periods_of_year(scope.year):
         streams[stream_id_of("round", period.key)] = "round"
+        if period.kind in (PeriodKind.MONTH, PeriodKind.HALF_YEAR):
+            streams[stream_id_of("bonus_sheet", period.key)] = "bonus_sheet"
+        elif period.kind is PeriodKind.QUARTER:
+            streams[stream_id_of("quarterly", period.key)] = "quarterly"
+    streams[stream_id_of("annual", str(scope.year))] = "annual"
+    streams[stream_id_of("challenge", f"{scope.staff_number}/{scope.year}")] = "challenge"
     return streams
 
 
@@ -398,7 +542,11 @@ class AbsentStream:
 class DecisionEntry:
     """A decision event of the filing. A period decision also names its period, the position
     whose figures it was taken on, and the checksum of the scope's figures of that period as of
-    that position (`ledger.policy.checksum`), which the verifier recomputes."""
+    that position (`ledger.policy.checksum`), which the verifier recomputes. Every other known
+    kind names its period (but an objection decision) and `decided`, what the event decided as
+    its payload says; those checked against the figures (`CHECKED_DECISION_KINDS`) also the
+    position they are checked as of. A kind this version does not know keeps its other members
+    in `extra`, as filed."""
 
     stream_id: UUID
     version: int
@@ -407,20 +555,51 @@ class DecisionEntry:
     period: str | None = None
     decided_at_position: int | None = None
     figures_checksum: str | None = None
+    decided: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] | None = None
 
     def as_object(self) -> dict[str, object]:
         """The entry as the bundle holds it."""
-        data: dict[str, object] = {
-            "kind": self.kind,
-            "stream_id": str(self.stream_id),
-            "topic": self.topic,
-            "version": self.version,
-        }
-        if self.kind == PERIOD_DECISION:
-            data["decided_at_position"] = self.decided_at_position
-            data["figures_checksum"] = self.figures_checksum
+        data: dict[str, object] = dict(self.extra or {})
+        data.update(
+            {
+                "kind": self.kind,
+                "stream_id": str(self.stream_id),
+                "topic": self.topic,
+                "version": self.version,
+            }
+        )
+        members = _KIND_MEMBERS.get(self.kind, frozenset())
+        if "period" in members:
             data["period"] = self.period
+        if "decided_at_position" in members:
+            data["decided_at_position"] = self.decided_at_position
+        if "figures_checksum" in members:
+            data["figures_checksum"] = self.figures_checksum
+        if "decided" in members:
+            data["decided"] = None if self.decided is None else dict(self.decided)
         return data
+
+
+_KIND_MEMBERS: dict[str, frozenset[str]] = {
+    PERIOD_DECISION: frozenset({"period", "decided_at_position", "figures_checksum"}),
+    OBJECTION_DECISION: frozenset({"decided"}),
+    **{
+        kind: frozenset({"period", "decided_at_position", "decided"})
+        for kind in CHECKED_DECISION_KINDS
+    },
+    **{
+        kind: frozenset({"period", "decided"})
+        for kind in (
+            LATE_ENTRY_RESOLUTION,
+            HEAD_LIABILITY_DECISION,
+            PUBLICITY_OBJECTION_RESOLUTION,
+            REVIEW_DECISION,
+            APPEAL_DECISION,
+        )
+    },
+}
+"""The members of a decision entry beyond stream_id, version, topic and kind, by kind."""
 
 
 @dataclass(frozen=True)
@@ -690,29 +869,47 @@ def _optional_salt(value: object, path: str) -> bytes | None:
 
 def _decision(value: object, path: str) -> DecisionEntry:
     base = {"stream_id", "version", "topic", "kind"}
-    if isinstance(value, dict) and value.get("kind") == PERIOD_DECISION:
-        data = _object(value, path, base | {"period", "decided_at_position", "figures_checksum"})
+    kind = value.get("kind") if isinstance(value, dict) else None
+    members = _KIND_MEMBERS.get(kind) if isinstance(kind, str) else None
+    if members is None:
+        # A kind this version does not know: kept as filed, listed as recorded, not recomputable.
+        data = _object(value, path, base, value if isinstance(value, dict) else ())
+        return DecisionEntry(
+            _uuid(data["stream_id"], _at(path, "stream_id")),
+            _int(data["version"], _at(path, "version"), minimum=1),
+            _str(data["topic"], _at(path, "topic")),
+            _str(data["kind"], _at(path, "kind")),
+            extra={k: v for k, v in data.items() if k not in base} or None,
+        )
+    data = _object(value, path, base | members)
+    period: str | None = None
+    if "period" in members:
         period = _str(data["period"], _at(path, "period"))
         try:
             Period.parse(period)
         except ValueError as error:
             raise FilingFormatError(_at(path, "period"), str(error)) from None
+    position: int | None = None
+    if "decided_at_position" in members:
+        position = _int(data["decided_at_position"], _at(path, "decided_at_position"))
+    checksum_hex: str | None = None
+    if "figures_checksum" in members:
         _hash(data["figures_checksum"], _at(path, "figures_checksum"))
-        return DecisionEntry(
-            _uuid(data["stream_id"], _at(path, "stream_id")),
-            _int(data["version"], _at(path, "version"), minimum=1),
-            _str(data["topic"], _at(path, "topic")),
-            PERIOD_DECISION,
-            period,
-            _int(data["decided_at_position"], _at(path, "decided_at_position"), minimum=1),
-            data["figures_checksum"],
-        )
-    data = _object(value, path, base)
+        checksum_hex = data["figures_checksum"]
+    decided: Mapping[str, Any] | None = None
+    if "decided" in members:
+        if not isinstance(data["decided"], dict):
+            raise FilingFormatError(_at(path, "decided"), "must be an object")
+        decided = data["decided"]
     return DecisionEntry(
         _uuid(data["stream_id"], _at(path, "stream_id")),
         _int(data["version"], _at(path, "version"), minimum=1),
         _str(data["topic"], _at(path, "topic")),
-        _str(data["kind"], _at(path, "kind")),
+        cast(str, kind),
+        period,
+        position,
+        checksum_hex,
+        decided,
     )
 
 
@@ -853,11 +1050,91 @@ def parse(data: bytes) -> Bundle:
 # --- the builder -------------------------------------------------------------------------------
 
 
+@dataclass
+class DecisionContext:
+    """What a decision entry reads besides its own event: each procedure stream's period, the
+    bonus sheets' preparations and the position each round's period decision was taken as of."""
+
+    periods: dict[str, str] = field(default_factory=dict)
+    """By stream id: the period key of a round, bonus sheet, quarterly evaluation, annual
+    assessment (the year) or challenge (the year)."""
+    preparations: dict[tuple[str, int], Mapping[str, Any]] = field(default_factory=dict)
+    """By (stream id, version): a bonus sheet's Prepared or Reprepared payload."""
+    round_decisions: dict[str, int] = field(default_factory=dict)
+    """By period key: the `decided_at_position` of the period's decision."""
+
+    @classmethod
+    def of(cls, facts: Iterable[Fact]) -> DecisionContext:
+        """The context of the facts (an erased payload contributes nothing)."""
+        context = cls()
+        for fact in facts:
+            payload = fact.payload
+            member = _PERIOD_OF_STREAM.get(fact.topic)
+            if member is not None and member in payload:
+                context.periods.setdefault(fact.stream_id, str(payload[member]))
+            if fact.topic in _PREPARED_TOPICS:
+                context.preparations[(fact.stream_id, fact.version)] = payload
+            if fact.topic == PERIOD_DECIDED_TOPIC and "decided_at_position" in payload:
+                period = context.periods.get(fact.stream_id)
+                if period is not None:
+                    context.round_decisions.setdefault(period, payload["decided_at_position"])
+        return context
+
+
+def _in_scope(scope: Scope, items: Iterable[Any], staff_number: Any = None) -> list[Any]:
+    """The items of a sheet about the scope's person (all of them for the center)."""
+    if scope.kind != "staff":
+        return list(items)
+    if staff_number is None:
+        return [item for item in items if item == scope.staff_number]
+    return [item for item in items if staff_number(item) == scope.staff_number]
+
+
+def decision_entry(scope: Scope, fact: Fact, context: DecisionContext) -> DecisionEntry:
+    """The entry of a decision event other than a period decision: its period, what it decided
+    (`decided`, copied from its payload; for a bonus sheet's approval also the approved sheet's
+    lines, notice and head-liability items, those about the person in a staff filing) and, for a
+    checked kind, the position it is checked as of: the approval's and the year's results' own
+    `decided_at_position`, the quarter's results' round decision's, the position just before the
+    event for the other steps (their figures are those known when they were taken). Raises
+    KeyError when the payloads it reads are erased."""
+    kind = DECISION_TOPICS[fact.topic]
+    payload = fact.payload
+    decided: dict[str, Any] = {
+        name: payload[name] for name in _DECIDED_MEMBERS[kind] if name in payload
+    }
+    members = _KIND_MEMBERS[kind]
+    period = context.periods[fact.stream_id] if "period" in members else None
+    position: int | None = None
+    if kind == BONUS_SHEET_APPROVAL:
+        prepared = context.preparations[(fact.stream_id, payload["prepared"])]
+        decided["prepared_at_position"] = prepared["prepared_at_position"]
+        decided["policy_version"] = prepared["policy_version"]
+        decided["lines"] = _in_scope(scope, prepared["lines"], lambda line: line["staff_number"])
+        notice = prepared["criticism_notice"]
+        decided["criticism_notice"] = None if notice is None else _in_scope(scope, notice)
+        decided["head_liability"] = _in_scope(
+            scope, prepared["head_liability"], lambda item: item["staff_number"]
+        )
+        position = payload["decided_at_position"]
+    elif kind == YEAR_RESULTS:
+        position = payload["decided_at_position"]
+    elif kind == QUARTER_RESULTS:
+        assert period is not None
+        position = context.round_decisions.get(period, fact.position - 1)
+    elif kind in CHECKED_DECISION_KINDS:
+        position = fact.position - 1
+    return DecisionEntry(
+        UUID(fact.stream_id), fact.version, fact.topic, kind, period, position, None, decided
+    )
+
+
 def decision_entries(scope: Scope, events: Sequence[EventEntry | EventRow]) -> list[DecisionEntry]:
     """The decision events among the filing's events, in log order: each period decision with
     its period and the checksum of the scope's figures of that period as of the position it was
-    decided at, and each late-entry resolution (discretionary)."""
+    decided at, and every other known decision with what it decided (`decision_entry`)."""
     facts = facts_of(events)
+    context = DecisionContext.of(facts)
     entries = []
     state = LedgerState()
     for fact in facts:
@@ -866,7 +1143,7 @@ def decision_entries(scope: Scope, events: Sequence[EventEntry | EventRow]) -> l
         if kind is None:
             continue
         if kind != PERIOD_DECISION:
-            entries.append(DecisionEntry(UUID(fact.stream_id), fact.version, fact.topic, kind))
+            entries.append(decision_entry(scope, fact, context))
             continue
         decided_at = fact.payload["decided_at_position"]
         period_key = next(

@@ -24,12 +24,15 @@ from uuid import UUID
 import rfc8785
 
 from ledger.filing.bundle import (
+    CHECKED_DECISION_KINDS,
     DECISION_TOPICS,
     FILING_FORMAT,
     PERIOD_DECISION,
     Bundle,
+    DecisionContext,
     DecisionEntry,
     EventEntry,
+    decision_entry,
     facts_of,
     period_figures,
     policy_version_of,
@@ -37,6 +40,7 @@ from ledger.filing.bundle import (
     scope_figures,
     scope_streams,
 )
+from ledger.filing.decisions import DecisionFailed, check_decision, describe, short
 from ledger.integrity.merkle import ProofError, verify_consistency, verify_inclusion
 from ledger.integrity.note import (
     Checkpoint,
@@ -85,7 +89,7 @@ STEPS = (
     ("events", "every event's leaf and its inclusion in the log"),
     ("completeness", "the listed streams are whole, the absent ones absent"),
     ("figures", "every figure recomputed from the events"),
-    ("decisions", "the decisions against the figures they were taken on"),
+    ("decisions", "every decision against the figures it was taken on"),
 )
 """The checks in the order they run: (name, what is checked)."""
 
@@ -606,8 +610,9 @@ class _Verification:
             )
         step.lines.append(
             f"the scope of {scope.describe()}: the person's record, the units they were "
-            f"assigned to ({len(units)}), the policy book and the rounds of {scope.year} "
-            f"({len(required)} streams) are each listed or proven absent"
+            f"assigned to ({len(units)}), the policy book, the rounds, bonus sheets, quarterly "
+            f"evaluations and annual assessment of {scope.year} and the person's challenge of "
+            f"its grade ({len(required)} streams) are each listed or proven absent"
         )
 
     # 6
@@ -691,7 +696,11 @@ class _Verification:
                     f"decision {event.stream_id}/{event.stream_version} ({event.topic}) is in "
                     "the events but not listed among the decisions"
                 )
-        checked = discretionary = 0
+        facts = facts_of(bundle.events)
+        context = DecisionContext.of(facts)
+        lines: list[str] = []
+        pending: list[tuple[int, int, str, DecisionEntry]] = []
+        checked = discretionary = unreadable = 0
         for decision in bundle.decisions:
             name = f"decision {decision.stream_id}/{decision.version}"
             filed = events.get((decision.stream_id, decision.version))
@@ -700,23 +709,76 @@ class _Verification:
             known = DECISION_TOPICS.get(decision.topic)
             if known is not None and known != decision.kind:
                 raise CheckFailed(f"{name} is a {known}, not a {decision.kind}")
-            if decision.kind == PERIOD_DECISION and known == PERIOD_DECISION:
-                if filed.erased or self.state is None:
-                    step.lines.append(f"{name}: present, not recomputable (erased payloads)")
-                    continue
-                step.lines.append(self._period_decision(name, filed, decision))
-                checked += 1
-            else:
+            if known is None:
                 discretionary += 1
-                what = decision.kind if known is not None else f"{decision.kind} (unknown here)"
-                step.lines.append(
-                    f"{name}: {what}, {decision.topic}: recorded, not recomputable (discretionary)"
+                lines.append(
+                    f"{name}: {describe(decision)} ({decision.topic}, a decision this verifier "
+                    "does not know): recorded, not recomputable"
                 )
-        step.lines.insert(
-            0,
-            f"{len(bundle.decisions)} decisions: {checked} period decisions checked against the "
-            f"figures recomputed as of their position, {discretionary} recorded, not recomputable",
+                continue
+            if known == PERIOD_DECISION:
+                if filed.erased or self.state is None:
+                    unreadable += 1
+                    lines.append(f"{name}: present, not recomputable (erased payloads)")
+                    continue
+                lines.append(self._period_decision(name, filed, decision))
+                checked += 1
+                continue
+            try:
+                expected = decision_entry(bundle.scope, facts_of([filed])[0], context)
+            except (KeyError, TypeError, ValueError):
+                expected = None
+            if filed.erased or expected is None:
+                unreadable += 1
+                lines.append(
+                    f"{name}: {decision.kind}: present, not recomputable (erased payloads)"
+                )
+                continue
+            _same_entry(name, decision, expected)
+            if known not in CHECKED_DECISION_KINDS:
+                discretionary += 1
+                lines.append(
+                    f"{name}: {describe(decision)}: recorded, not recomputable (discretionary)"
+                )
+                continue
+            if self.state is None:
+                unreadable += 1
+                lines.append(f"{name}: {decision.kind}: not recomputable (erased payloads)")
+                continue
+            position = decision.decided_at_position
+            if position is None or not 0 < position < filed.position:
+                raise CheckFailed(
+                    f"{name} ({decision.kind}) claims figures as of position {position}, not "
+                    "before it"
+                )
+            pending.append((position, len(lines), name, decision))
+            lines.append("")
+            checked += 1
+        # One fold of the filed events, stopping at each position a decision is checked as of.
+        state = LedgerState()
+        remaining = iter(facts)
+        upcoming = next(remaining, None)
+        for position, index, name, decision in sorted(pending, key=lambda item: item[:2]):
+            while upcoming is not None and upcoming.position <= position:
+                state.apply(upcoming)
+                upcoming = next(remaining, None)
+            try:
+                lines[index] = check_decision(state, bundle.scope, name, decision)
+            except DecisionFailed as error:
+                raise CheckFailed(str(error)) from None
+            except (KeyError, TypeError, ValueError) as error:
+                raise CheckFailed(
+                    f"{name} ({decision.kind}) cannot be checked: {error!r}"
+                ) from None
+        if unreadable:
+            step.status = NOT_RECOMPUTABLE
+        step.lines.append(
+            f"{len(bundle.decisions)} decisions: {checked} checked against the figures "
+            f"recomputed as of their position, {discretionary} recorded, not recomputable "
+            f"(discretionary)"
+            + (f", {unreadable} not recomputable (erased payloads)" if unreadable else "")
         )
+        step.lines.extend(lines)
 
     def _period_decision(self, name: str, event: EventEntry, decision: DecisionEntry) -> str:
         """Check a period decision against the figures recomputed as of its position."""
@@ -762,6 +824,23 @@ class _Verification:
             f"position {decided_at}: its {len(figures)} figures of the scope recomputed, "
             f"checksum equal{later}"
         )
+
+
+def _same_entry(name: str, filed: DecisionEntry, expected: DecisionEntry) -> None:
+    """The filed decision entry says what its event says (period, position, what it decided)."""
+    for member in ("period", "decided_at_position"):
+        if getattr(filed, member) != getattr(expected, member):
+            raise CheckFailed(
+                f"{name} ({filed.kind}): the filed {member} is {getattr(filed, member)}, its event "
+                f"gives {getattr(expected, member)}"
+            )
+    said, given = dict(filed.decided or {}), dict(expected.decided or {})
+    for member in sorted(said.keys() | given.keys()):
+        if said.get(member) != given.get(member):
+            raise CheckFailed(
+                f"{name} ({filed.kind}): the filed decision says {member} "
+                f"{short(said.get(member))}, its event {short(given.get(member))}"
+            )
 
 
 def _record_key(record: Mapping[str, Any]) -> tuple[str, str, str]:
