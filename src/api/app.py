@@ -15,7 +15,20 @@ from api.auth import signing_key
 from api.docs import add_offline_docs
 from api.live import LogFeed
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
-from api.routers import deductions, figures, health, live, staff, units
+from api.routers import (
+    bonus_sheets,
+    deductions,
+    figures,
+    health,
+    integrity,
+    live,
+    objections,
+    quarters,
+    rounds,
+    staff,
+    units,
+    years,
+)
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.projections.figures import open_figures_view
@@ -33,6 +46,30 @@ TAGS = [
         "description": "指标 / figures with their trace, fresh or as of a position",
     },
     {"name": "live", "description": "实时 / live updates for dashboards (Server-Sent Events)"},
+    {
+        "name": "rounds",
+        "description": "考核轮次 / rounds: open a period, where its procedure stands, late entries",
+    },
+    {
+        "name": "bonus-sheets",
+        "description": "奖金表 / monthly and half-year bonus sheets: prepare, decide, approve",
+    },
+    {
+        "name": "quarters",
+        "description": "季度评价 / the quarterly evaluation: opinions to published results",
+    },
+    {
+        "name": "years",
+        "description": "年度考核 / the annual assessment: forms to filings, each by its role",
+    },
+    {
+        "name": "objections",
+        "description": "异议、复核与申诉 / objections to entries, reviews and appeals of grades",
+    },
+    {
+        "name": "integrity",
+        "description": "完整性 / checkpoints, Merkle proofs and verifiable filings",
+    },
 ]
 
 
@@ -88,7 +125,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    for module in (health, auth, staff, deductions, units, figures, live):
+    for module in (
+        health,
+        auth,
+        staff,
+        deductions,
+        objections,
+        units,
+        figures,
+        live,
+        rounds,
+        bonus_sheets,
+        quarters,
+        years,
+        integrity,
+    ):
         app.include_router(module.router)
     document_problem_media_type(app)
     add_offline_docs(app)

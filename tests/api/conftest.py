@@ -3,12 +3,14 @@ small seeded center."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from api.app import create_app
 from api.auth import issue_token
@@ -84,3 +86,23 @@ def center(app: FastAPI, client: TestClient, served_ledger: AssessmentLedger) ->
     account = accounts.create("c001", "C001", "the clerk's long password")
     token = issue_token(account, app.state.signing_key, 60)
     client.headers["Authorization"] = f"Bearer {token}"
+
+
+SignIn = Callable[[str], dict[str, str]]
+
+
+@pytest.fixture
+def sign_in(app: FastAPI, served_ledger: AssessmentLedger) -> SignIn:
+    """Bearer headers for a registered person, opening their account on first use (with a cheap
+    hash: the tests issue tokens directly and never check the password)."""
+    accounts = Accounts(served_ledger, PasswordHash((Argon2Hasher(1, 8, 1),)))
+    opened: dict[str, dict[str, str]] = {}
+
+    def headers(person: str) -> dict[str, str]:
+        if person not in opened:
+            account = accounts.create(f"as-{person.lower()}", person, "a test password, unused")
+            token = issue_token(account, app.state.signing_key, 60)
+            opened[person] = {"Authorization": f"Bearer {token}"}
+        return opened[person]
+
+    return headers

@@ -152,11 +152,13 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
 ) -> None:
     document = client.get("/openapi.json").json()
 
-    operation_ids = {
+    listed = [
         operation["operationId"]
         for path_item in document["paths"].values()
         for operation in path_item.values()
-    }
+    ]
+    operation_ids = set(listed)
+    assert len(listed) == len(operation_ids), "operation ids must be unique"
     assert operation_ids == {
         "check_liveness",
         "check_readiness",
@@ -175,6 +177,67 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
         "list_unit_figures",
         "explain_staff_figure",
         "explain_unit_figure",
+        # objections, reviews and appeals
+        "notify_veto_case",
+        "notify_amendment",
+        "raise_objection",
+        "decide_objection",
+        "read_grade_challenge",
+        "request_review",
+        "decide_review",
+        "lodge_appeal",
+        "extend_appeal",
+        "decide_appeal",
+        # rounds
+        "open_round",
+        "read_round",
+        "read_round_status",
+        "list_round_conflicts",
+        "read_decided_figures",
+        "resolve_late_entry",
+        # bonus sheets
+        "read_bonus_sheet",
+        "prepare_bonus_sheet",
+        "decide_head_liability",
+        "approve_bonus_sheet",
+        # quarters
+        "read_quarterly_evaluation",
+        "submit_opinion",
+        "compile_opinions",
+        "open_mutual_evaluation",
+        "cast_ballot",
+        "tally_mutual_evaluation",
+        "recommend",
+        "examine_recommendations",
+        "decide_quarter_results",
+        # years
+        "read_annual_assessment",
+        "submit_self_summary",
+        "submit_registration_form",
+        "submit_mutual_evaluation_form",
+        "sign_result",
+        "evaluate",
+        "countersign",
+        "submit_recommendation_form",
+        "hold_joint_branch_meeting",
+        "fix_preliminary_grades",
+        "decide_annual_excellent_windows",
+        "start_publicity",
+        "raise_publicity_objection",
+        "resolve_publicity_objection",
+        "approve_excellent_list",
+        "decide_year_results",
+        "notify_result",
+        "file_with_home_unit",
+        "file_with_higher_authority",
+        "record_filing_receipt",
+        # integrity
+        "list_checkpoints",
+        "read_latest_checkpoint",
+        "read_inclusion_proof",
+        "read_consistency_proof",
+        "export_center_filing",
+        "export_staff_filing",
     }
 
 

@@ -1,0 +1,292 @@
+"""Monthly and half-year bonus sheets (SPEC 4.3, R-26–R-31, D-08, D-09): read a sheet, prepare
+it (the supervision clerk), decide a head-liability item and approve the sheet as the period's
+decision (the leading group, If-Match on the sheet)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import CurrentAccount
+from api.commands import IdempotencyKey, IfMatch, actor
+from api.deps import LedgerDep
+from api.problems import problem_responses
+from api.procedures import (
+    MAX_INT,
+    CenterReader,
+    SheetPeriod,
+    StepResult,
+    created,
+    etag,
+    if_matched,
+    step_result,
+)
+from ledger.aggregates.bonus_sheet import BonusSheet, HeadReduction
+from ledger.values import Role
+
+router = APIRouter(
+    prefix="/api/v1/bonus-sheets",
+    tags=["bonus-sheets"],
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+)
+
+DebtorOf = Annotated[
+    str,
+    Path(
+        max_length=40,
+        description="员工编号 / the staff member whose bonus the item is about",
+        examples=["S001"],
+    ),
+]
+
+
+class SheetPreparation(BaseModel):
+    """The day the clerk prepares the sheet (again) on the figures as recorded now."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"effective_on": "2025-04-02"}]}
+    )
+
+    effective_on: date = Field(description="生效日期 / the day of the preparation")
+
+
+class HeadLiabilityDecision(BaseModel):
+    """The leading group's discretionary reduction of the debtor's own bonus (R-30, D-08)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reduction": "halved",
+                    "reason": "two halved bonuses in the window this month",
+                    "decision_ref": "LG-2025-04-1",
+                    "effective_on": "2025-04-03",
+                }
+            ]
+        },
+    )
+
+    reduction: HeadReduction = Field(description="扣减 / none, halved, cancelled or amount")
+    amount: str | None = Field(
+        default=None, max_length=20, description="金额 / the amount in yuan, with `amount`"
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="理由 / why")
+    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
+    effective_on: date = Field(description="生效日期 / the day of the decision")
+
+
+class SheetApproval(BaseModel):
+    """The leading group's approval: the period's decision."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision_ref": "LG-2025-04-2", "effective_on": "2025-04-03"}]
+        },
+    )
+
+    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
+    effective_on: date = Field(description="生效日期 / the day of the decision")
+    decided_at_position: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INT,
+        description="依据位置 / the log position of the figures decided on (default: the head)",
+    )
+
+
+class SheetLineOut(BaseModel):
+    """One staff member's bonus for the period (R-26–R-29)."""
+
+    staff_number: str = Field(examples=["S001"])
+    status: str = Field(description="奖金 / full, halved or cancelled", examples=["halved"])
+    total: str = Field(description="扣分合计 / the period's deduction total", examples=["3.0"])
+    rule: str = Field(description="规则 / the rule that decided it", examples=["R-26"])
+    counted: list[str] = Field(description="计入 / the deductions counted (stream/version)")
+
+
+class LiabilityItemOut(BaseModel):
+    """A head-liability item (R-30) and the leading group's decision on it, if any."""
+
+    staff_number: str = Field(examples=["S001"])
+    stream: str = Field(description="奖金类型 / month or half_year")
+    status: str = Field(description="奖金 / halved or cancelled")
+    crossing: str = Field(description="越线扣分 / the deduction that crossed the threshold")
+    crossing_on: date
+    unit_code: str | None
+    owed_by: str | None = Field(description="责任人 / who owes it (null: the post was vacant)")
+    owed_as: str = Field(description="身份 / head, leader_in_charge or vacant")
+    reduction: HeadReduction | None = Field(description="决定 / the decision (null: undecided)")
+    amount: str | None
+    decision_ref: str | None
+    decided_on: date | None
+
+
+class ApprovalOut(BaseModel):
+    """The sheet's approval."""
+
+    decision_ref: str
+    effective_on: date
+    decided_at_position: int
+
+
+class BonusSheetOut(BaseModel):
+    """A period's bonus sheet as recorded now."""
+
+    period: str = Field(examples=["2025-03"])
+    prepared_on: date = Field(description="编制日期 / the last preparation's day")
+    prepared_at_position: int = Field(description="依据位置 / the figures' log position")
+    policy_version: str = Field(examples=["measures-2009"])
+    lines: list[SheetLineOut]
+    criticism_notice: list[str] | None = Field(
+        description="通报批评 / the month's notice (R-31); null for a half-year"
+    )
+    head_liability: list[LiabilityItemOut]
+    approval: ApprovalOut | None
+
+
+@router.get("/{period}", summary="奖金表 / a bonus sheet")
+def read_bonus_sheet(
+    period: SheetPeriod, reader: CenterReader, ledger: LedgerDep, response: Response
+) -> BonusSheetOut:
+    """The sheet with every line, the notice and the head-liability items; ETag its version."""
+    sheet = ledger.bonus_sheet(period)
+    etag(response, sheet.version)
+    content = sheet.preparation.content
+    items = []
+    for item in content.head_liability:
+        decision = sheet.decisions.get(item.staff_number)
+        items.append(
+            LiabilityItemOut(
+                staff_number=item.staff_number,
+                stream=item.stream,
+                status=item.status,
+                crossing=item.crossing,
+                crossing_on=date.fromisoformat(item.crossing_on),
+                unit_code=item.unit_code,
+                owed_by=item.owed_by,
+                owed_as=item.owed_as,
+                reduction=decision.reduction if decision else None,
+                amount=decision.amount if decision else None,
+                decision_ref=decision.decision_ref if decision else None,
+                decided_on=decision.effective_on if decision else None,
+            )
+        )
+    approval = sheet.approval
+    return BonusSheetOut(
+        period=sheet.period.key,
+        prepared_on=sheet.preparation.effective_on,
+        prepared_at_position=content.prepared_at_position,
+        policy_version=content.policy_version,
+        lines=[
+            SheetLineOut(
+                staff_number=line.staff_number,
+                status=line.status,
+                total=line.total,
+                rule=line.rule,
+                counted=list(line.counted),
+            )
+            for line in content.lines
+        ],
+        criticism_notice=(
+            list(content.criticism_notice) if content.criticism_notice is not None else None
+        ),
+        head_liability=items,
+        approval=ApprovalOut(
+            decision_ref=approval.decision_ref,
+            effective_on=approval.effective_on,
+            decided_at_position=approval.decided_at_position,
+        )
+        if approval is not None
+        else None,
+    )
+
+
+@router.post(
+    "/{period}/preparations",
+    status_code=201,
+    summary="编制奖金表 / prepare the sheet (clerk)",
+)
+def prepare_bonus_sheet(
+    period: SheetPeriod,
+    body: SheetPreparation,
+    account: CurrentAccount,
+    ledger: LedgerDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> StepResult:
+    """Prepare the sheet on the figures as recorded now, or again (superseding the earlier
+    preparation) until it is approved; Location names the sheet."""
+    outcome = ledger.prepare_bonus_sheet(
+        actor(account.person_id, Role.SUPERVISION_CLERK),
+        period,
+        body.effective_on,
+        idempotency_key=idempotency_key,
+    )
+    created(response, f"/api/v1/bonus-sheets/{period}")
+    return step_result(response, outcome, BonusSheet.create_id(period))
+
+
+@router.post(
+    "/{period}/head-liability/{staff_number}/decision",
+    summary="决定负责人连带责任 / decide a head-liability item (leading group, If-Match)",
+    responses=problem_responses(412, 428),
+)
+def decide_head_liability(
+    period: SheetPeriod,
+    staff_number: DebtorOf,
+    body: HeadLiabilityDecision,
+    account: CurrentAccount,
+    ledger: LedgerDep,
+    response: Response,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> StepResult:
+    """Record the reduction of the debtor's own bonus for the item about `staff_number`."""
+    record = BonusSheet.create_id(period)
+    with if_matched(ledger, record, if_match, f"bonus sheet {period}"):
+        outcome = ledger.decide_head_liability(
+            actor(account.person_id, Role.LEADING_GROUP),
+            period,
+            staff_number,
+            body.reduction,
+            body.reason,
+            body.decision_ref,
+            body.effective_on,
+            amount=body.amount,
+            idempotency_key=idempotency_key,
+        )
+    return step_result(response, outcome, record)
+
+
+@router.post(
+    "/{period}/approval",
+    summary="批准奖金表 / approve the sheet: the period's decision (leading group, If-Match)",
+    responses=problem_responses(412, 428),
+)
+def approve_bonus_sheet(
+    period: SheetPeriod,
+    body: SheetApproval,
+    account: CurrentAccount,
+    ledger: LedgerDep,
+    response: Response,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> StepResult:
+    """Approve the sheet (refused while stale or with an item undecided); records the period's
+    decision on the round in the same transaction."""
+    record = BonusSheet.create_id(period)
+    with if_matched(ledger, record, if_match, f"bonus sheet {period}"):
+        outcome = ledger.approve_bonus_sheet(
+            actor(account.person_id, Role.LEADING_GROUP),
+            period,
+            body.decision_ref,
+            body.effective_on,
+            body.decided_at_position,
+            idempotency_key=idempotency_key,
+        )
+    return step_result(response, outcome, record)
