@@ -31,6 +31,7 @@ from api.routers import (
 )
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
+from ledger.integrity.keys import KeyDirectory
 from ledger.projections.figures import open_figures_view
 from ledger.projections.projector import InProcessProjection
 from ledger.settings import Settings, get_settings
@@ -86,7 +87,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = provide_settings()
     if settings.store == "sqlite":
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    ledger = AssessmentLedger(env=settings.eventsourcing_env())
+    # With the log's key in the key directory, every period decision publishes a checkpoint
+    # (as the CLI does); the key is read once, here, never from the database.
+    keys = KeyDirectory(settings.key_dir)
+    signer = keys.signer() if keys.signer_file.exists() else None
+    ledger = AssessmentLedger(
+        env=settings.eventsourcing_env(), checkpoint_signer=signer, log_origin=settings.log_origin
+    )
     app.state.ledger = ledger
     app.state.settings = settings
     app.state.accounts = Accounts(ledger)

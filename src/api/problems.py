@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from ledger.application.core import CheckpointNotPublished
 from ledger.errors import (
     ConcurrentWrite,
     IdempotencyKeyInFlight,
@@ -236,6 +237,20 @@ async def _store_unavailable(request: Request, error: Exception) -> Response:
     )
 
 
+async def _checkpoint_not_published(request: Request, error: CheckpointNotPublished) -> Response:
+    logger.error("checkpoint not published after a period decision: %s", error.message)
+    # The decision is committed: say so, with its position, so the client does not decide again.
+    return problem_response(
+        request,
+        500,
+        "/problems/checkpoint-not-published",
+        title="Decision recorded, checkpoint not published",
+        detail="the period decision is recorded; publishing its checkpoint failed and the "
+        "operator has been told (ledger checkpoint publish)",
+        position=error.position,
+    )
+
+
 async def _projection_behind(request: Request, error: ProjectionBehind) -> Response:
     return problem_response(
         request,
@@ -260,6 +275,7 @@ async def _unexpected_error(request: Request, error: Exception) -> Response:
 ExceptionHandler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], ExceptionHandler] = {
+    CheckpointNotPublished: _checkpoint_not_published,
     LedgerError: _ledger_error,
     ProjectionBehind: _projection_behind,
     RequestValidationError: _validation_error,
