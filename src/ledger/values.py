@@ -5,6 +5,7 @@ Pure standard library, so the standalone verifier can decode payloads with it.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -171,7 +172,7 @@ class Period:
     def parse(cls, key: str) -> Period:
         """Read a period key; raise ValueError naming the accepted forms."""
         for kind, pattern in _PERIOD_PATTERNS.items():
-            if pattern.match(key):
+            if pattern.match(key) and int(key[:4]) >= 1:
                 return cls(kind, key)
         raise ValueError(
             f"period {key!r} is not a month (2025-03), quarter (2025-Q1), "
@@ -202,8 +203,8 @@ class Period:
             month = 6 * int(self.key[6])
         else:
             month = 12
-        next_month = date(year + month // 12, month % 12 + 1, 1)
-        return date.fromordinal(next_month.toordinal() - 1)
+        # monthrange, not "the day before next month": December 9999 has no next month.
+        return date(year, month, calendar.monthrange(year, month)[1])
 
     def contains(self, day: date) -> bool:
         """Whether the day falls in the period."""

@@ -175,3 +175,14 @@ def test_points_round_trip_through_their_canonical_form(halves: int) -> None:
 
     assert parse_points(text) == points
     assert text.split(".")[1] in ("0", "5")
+
+
+def test_the_last_period_of_year_9999_ends_on_its_last_day() -> None:
+    # December 9999 has no next month to count back from
+    assert Period.parse("9999-12").last_day == date(9999, 12, 31)
+    assert Period.parse("9999-Q4").last_day == date(9999, 12, 31)
+
+
+def test_year_zero_is_no_period() -> None:
+    with pytest.raises(ValueError, match="is not a month"):
+        Period.parse("0000-01")
