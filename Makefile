@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(DEV_STAMP) postgres ## Append benchmark: ours vs the bare library vs ra
 .PHONY: bench-projections
 bench-projections: $(DEV_STAMP) postgres ## Projection benchmark on a cached 1M-event PostgreSQL ledger: rebuild, lag, as-of vs raw read
 	$(BIN)/python bench/projections.py
+
+.PHONY: bench-api
+bench-api: $(DEV_STAMP) postgres ## API benchmark: commands and reads over HTTP against the direct application, PostgreSQL
+	$(BIN)/python bench/api.py
 
 .PHONY: format
 format: $(DEV_STAMP) ## Reformat and autofix
