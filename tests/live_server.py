@@ -24,12 +24,13 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 at a free port; yields its base URL, stops it afterwards."""
+def serve(app: Any, *, lifespan: str = "off") -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 at a free port; yields its base URL, stops it afterwards
+    (`lifespan="on"` runs the app's startup and shutdown)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:

@@ -311,7 +311,12 @@ class LedgerCore(Application[UUID]):
                     # Before deciding, so a record that moved on answers "stale" rather than
                     # whatever rule its new state breaks; after, for the version decided on.
                     self._check_expected_version(None)
-                    changes = decide(local_date(now))
+                    try:
+                        changes = decide(local_date(now))
+                    except LedgerError:
+                        # A record that moved on while this was decided: that is the answer.
+                        self._check_expected_version(None)
+                        raise
                     self._check_expected_version(changes)
             finally:
                 self._command_reads.current = None
