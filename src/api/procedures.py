@@ -50,8 +50,9 @@ BranchCode = Annotated[
     str, Path(max_length=40, description="党支部 / the party branch", examples=["B1"])
 ]
 
-MAX_INT = 2**63 - 1
-"""The largest number a request may give (a store's integer column holds no more)."""
+MAX_INT = 2**53 - 1
+"""The largest number a request may give: the largest integer a canonical (I-JSON) payload
+holds exactly."""
 
 CENTER_READERS = "supervision_clerk, leading_group or party_working_committee"
 ROUND_READERS = (

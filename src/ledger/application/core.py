@@ -268,6 +268,8 @@ class LedgerCore(Application[UUID]):
         touched = next((a for a in aggregates if a.id == record_id), None)
         if touched is not None:
             current = touched.version - len(touched.pending_events)
+        elif not self._exists(record_id):
+            raise RecordNotFound(f"record {record_id} named by the If-Match is not recorded")
         else:
             current = self._load(record_id, for_update=False).version
         if current != version:
