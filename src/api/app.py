@@ -16,6 +16,7 @@ from api.docs import add_offline_docs
 from api.live import LogFeed
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
 from api.routers import (
+    annual_results,
     bonus_sheets,
     deductions,
     figures,
@@ -27,6 +28,8 @@ from api.routers import (
     rounds,
     staff,
     units,
+    veto_cases,
+    window_deductions,
     years,
 )
 from ledger.accounts import Accounts
@@ -39,9 +42,20 @@ from ledger.settings import Settings, get_settings
 TAGS = [
     {"name": "health", "description": "存活与就绪 / liveness and readiness probes"},
     {"name": "auth", "description": "登录 / sign in: OAuth2 password flow, bearer tokens"},
-    {"name": "staff", "description": "员工记录 / staff members' records and history"},
-    {"name": "deductions", "description": "扣分 / deductions: record, notify, amend, revoke"},
-    {"name": "units", "description": "窗口与处室 / windows' and offices' records and history"},
+    {"name": "staff", "description": "员工记录 / staff members: the list, records and history"},
+    {
+        "name": "deductions",
+        "description": "扣分 / deductions on staff and windows: read, record, notify, amend, "
+        "revoke",
+    },
+    {
+        "name": "veto-cases",
+        "description": "一票否决 / veto cases (V1–V8) against a staff member: record, read, revoke",
+    },
+    {
+        "name": "units",
+        "description": "窗口与处室 / windows and offices: the list, records, members and history",
+    },
     {
         "name": "figures",
         "description": "指标 / figures with their trace, fresh or as of a position",
@@ -61,7 +75,8 @@ TAGS = [
     },
     {
         "name": "years",
-        "description": "年度考核 / the annual assessment: forms to filings, each by its role",
+        "description": "年度考核 / the annual assessment: forms to filings, each by its role; "
+        "participants, publicity and each person's result",
     },
     {
         "name": "objections",
@@ -87,8 +102,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = provide_settings()
     if settings.store == "sqlite":
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    # With the log's key in the key directory, every period decision publishes a checkpoint
-    # (as the CLI does); the key is read once, here, never from the database.
+    # With the log's key in the key directory, every period decision and the year's filing with
+    # the higher authority publish a checkpoint (as the CLI does); the key is read once, here,
+    # never from the database.
     keys = KeyDirectory(settings.key_dir)
     signer = keys.signer() if keys.signer_file.exists() else None
     ledger = AssessmentLedger(
@@ -137,14 +153,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth,
         staff,
         deductions,
+        veto_cases,
         objections,
         units,
+        window_deductions,
         figures,
         live,
         rounds,
         bonus_sheets,
         quarters,
         years,
+        annual_results,
         integrity,
     ):
         app.include_router(module.router)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import jwt
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.problems import problem_responses
 from ledger.accounts import Account, Accounts
@@ -32,9 +32,16 @@ router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(
 
 
 class Token(BaseModel):
-    """An access token for the API."""
+    """访问令牌 / An access token for the API."""
 
-    access_token: str = Field(description="令牌 / the bearer token (a JWT)")
+    access_token: str = Field(
+        description="令牌 / the bearer token (a JWT)",
+        examples=[
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJhc3Nlc3NtZW50LWxlZGdlciIsInN1YiI6"
+            "ImNsZXJrIiwicGVyc29uIjoiUzAwMDMiLCJpYXQiOjE3NDE1NzAyMDAsImV4cCI6MTc0MTU3MzgwMH0."
+            "Mood2gPf58WBX4fg7QRh_wvsBKmMqGF95TTOFhpKpDk"
+        ],
+    )
     token_type: str = Field(description="令牌类型 / always `bearer`", examples=["bearer"])
     expires_in: int = Field(description="有效秒数 / seconds until it expires", examples=[3600])
 
@@ -81,8 +88,52 @@ def issue_token(account: Account, key: bytes, minutes: int, now: datetime | None
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+class SignInForm(BaseModel):
+    """登录表单 / The OAuth2 password flow's form (RFC 6749 section 4.3): the fields and checks
+    of FastAPI's `OAuth2PasswordRequestForm`, described here; only the user name and password
+    are used."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"grant_type": "password", "username": "clerk", "password": "demo-password-2025"}
+            ]
+        }
+    )
+
+    grant_type: str | None = Field(
+        default=None,
+        pattern="^password$",
+        description="授权类型 / the grant type: `password` when given (OAuth2 asks for it)",
+        examples=["password"],
+    )
+    username: str = Field(description="用户名 / the account's user name", examples=["clerk"])
+    password: str = Field(
+        description="密码 / the account's password",
+        examples=["demo-password-2025"],
+        json_schema_extra={"format": "password"},
+    )
+    scope: str = Field(
+        default="",
+        description="权限范围 / OAuth2 scopes, separated by spaces (not used: what a person may "
+        "do follows from their roles)",
+        examples=[""],
+    )
+    client_id: str | None = Field(
+        default=None,
+        description="客户端编号 / an OAuth2 client id (not used)",
+        examples=["dashboard"],
+    )
+    client_secret: str | None = Field(
+        default=None,
+        description="客户端密钥 / an OAuth2 client secret (not used)",
+        examples=["not-used"],
+        json_schema_extra={"format": "password"},
+    )
+
+
 @router.post(TOKEN_PATH.removeprefix("/api/v1"), summary="登录 / sign in (OAuth2 password flow)")
-def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request) -> Token:
+def sign_in(form: Annotated[SignInForm, Form()], request: Request) -> Token:
     """Exchange a user name and password for a bearer token."""
     account = _accounts(request).authenticate(form.username, form.password)
     if account is None:
@@ -116,7 +167,7 @@ CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
 class Me(BaseModel):
-    """Who the token names."""
+    """当前用户 / Who the token names."""
 
     username: str = Field(description="用户名 / the account's user name", examples=["zhangsan"])
     person_id: str = Field(description="人员编号 / the person it acts as", examples=["S0001"])

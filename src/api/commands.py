@@ -29,6 +29,7 @@ IdempotencyKey = Annotated[
             "replays the first result; the same key with another body is refused (422); "
             "kept for the store's lifetime"
         ),
+        examples=["5f0c8a2e-3b7d-4c1e-9a64-2d8f1e7b0c93"],
     ),
 ]
 

@@ -33,7 +33,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class FieldError(BaseModel):
-    """One offending part of a request."""
+    """出错的字段 / One offending part of a request."""
 
     loc: list[str | int] = Field(
         description="位置 / where: path, query, header or body, then the field",
@@ -47,7 +47,7 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem details object, with the ledger's extension members."""
+    """问题详情 / An RFC 9457 problem details object, with the ledger's extension members."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -292,7 +292,8 @@ def document_problem_media_type(app: FastAPI) -> None:
     """Make the OpenAPI document list error responses as application/problem+json.
 
     FastAPI files every declared response model under the route's own media type
-    (application/json); the error responses are sent as application/problem+json.
+    (application/json, or text/event-stream for the live stream); the error responses are sent
+    as application/problem+json.
     """
     build = app.openapi
 
@@ -303,8 +304,10 @@ def document_problem_media_type(app: FastAPI) -> None:
                 for operation in path_item.values():
                     for status, response in operation.get("responses", {}).items():
                         content = response.get("content", {})
-                        if status[0] in "45" and "application/json" in content:
-                            content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                        if status[0] not in "45":
+                            continue
+                        for media_type in [m for m in content if m != PROBLEM_MEDIA_TYPE]:
+                            content[PROBLEM_MEDIA_TYPE] = content.pop(media_type)
         return build()
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -23,9 +23,10 @@ from api.auth import CurrentAccount
 from api.commands import answer, required_version
 from api.deps import LedgerDep
 from api.permissions import reads_center, reads_unit
+from api.schemas import MAX_INT
 from ledger.application import AssessmentLedger, Outcome
 from ledger.clock import local_date
-from ledger.errors import RecordNotFound, RoleRequired
+from ledger.errors import RoleRequired
 from ledger.values import Role
 
 PeriodKey = Annotated[
@@ -50,10 +51,6 @@ BranchCode = Annotated[
     str, Path(max_length=40, description="党支部 / the party branch", examples=["B1"])
 ]
 
-MAX_INT = 2**53 - 1
-"""The largest number a request may give: the largest integer a canonical (I-JSON) payload
-holds exactly."""
-
 CENTER_READERS = "supervision_clerk, leading_group or party_working_committee"
 ROUND_READERS = (
     "supervision_clerk, leading_group or party_working_committee; or a unit's head, leader in "
@@ -62,7 +59,7 @@ ROUND_READERS = (
 
 
 class StepResult(BaseModel):
-    """What a procedure step recorded."""
+    """步骤记录的结果 / What a procedure step recorded."""
 
     position: int = Field(
         description="日志位置 / the log position it wrote (read-your-writes)", examples=[3120]
@@ -76,7 +73,9 @@ class StepResult(BaseModel):
         description="记录版本 / the version of the record it changed now (its ETag)",
         examples=[7],
     )
-    replayed: bool = Field(description="重放 / true when an idempotent retry replayed it")
+    replayed: bool = Field(
+        description="重放 / true when an idempotent retry replayed it", examples=[False]
+    )
 
 
 def step_result(response: Response, outcome: Outcome, record: UUID) -> StepResult:
@@ -104,11 +103,12 @@ def if_matched(
     ledger: AssessmentLedger, record: UUID, if_match: str | None, what: str
 ) -> Iterator[None]:
     """Run the block only if the record is still at the If-Match version: 428 without the
-    header, 404 when the record does not exist, 412 when it moved on."""
+    header; from the command, after its role check, 404 when the record does not exist and 412
+    when it moved on."""
     version = required_version(if_match)
-    if record not in ledger.repository:
-        raise RecordNotFound(f"{what} is not recorded")
-    with ledger.expecting(record, version):
+    # The application answers whether the record exists, once the actor's role is checked: a
+    # refused role learns nothing about it (SPEC section 5).
+    with ledger.expecting(record, version, what):
         yield
 
 

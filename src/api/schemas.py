@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.values import StaffCategory, UnitKind
 
+MAX_INT = 2**53 - 1
+"""The largest number a request may give: the largest integer a canonical (I-JSON) payload
+holds exactly (and beyond any log position a store can reach)."""
+
 StaffNumber = Annotated[str, Path(description="员工编号 / staff number", examples=["S001"])]
 UnitCode = Annotated[
     str, Path(description="窗口或处室代码 / window or office code", examples=["W01"])
@@ -18,13 +22,13 @@ UnitCode = Annotated[
 
 
 class Liveness(BaseModel):
-    """The process answers."""
+    """存活 / The process answers."""
 
     status: Literal["ok"] = Field(description="进程存活 / the process is alive", examples=["ok"])
 
 
 class Readiness(BaseModel):
-    """The process and its event store answer."""
+    """就绪 / The process and its event store answer."""
 
     status: Literal["ready"] = Field(description="可以服务 / ready to serve", examples=["ready"])
     store: str = Field(
@@ -36,7 +40,8 @@ class Readiness(BaseModel):
 
 
 class HistoryOrder(StrEnum):
-    """Which end of a history comes first."""
+    """排序 / Which end of a history comes first: `oldest` 从旧到新 (oldest first, by log
+    position) or `newest` 从新到旧 (newest first)."""
 
     OLDEST = "oldest"
     NEWEST = "newest"
@@ -55,12 +60,14 @@ class HistoryQuery(BaseModel):
     after: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_INT,
         description="起始位置之后 / only events after this log position",
         examples=[120],
     )
     before: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_INT,
         description="截止位置之前 / only events before this log position",
         examples=[480],
     )
@@ -70,13 +77,14 @@ class HistoryQuery(BaseModel):
     as_of: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_INT,
         description="截至位置 / the history as known at this log position (inclusive)",
         examples=[300],
     )
 
 
 class HistoryEvent(BaseModel):
-    """One event of a record's history."""
+    """一条事件 / One event of a record's history."""
 
     position: int = Field(description="日志位置 / log position", examples=[137])
     version: int = Field(description="记录版本 / version within the record's stream", examples=[3])
@@ -94,7 +102,7 @@ class HistoryEvent(BaseModel):
 
 
 class HistoryPage(BaseModel):
-    """A page of a record's history and the link to the next page."""
+    """事件历史的一页 / A page of a record's history and the link to the next page."""
 
     items: list[HistoryEvent] = Field(description="事件 / the events of this page")
     next: str | None = Field(
@@ -104,14 +112,14 @@ class HistoryPage(BaseModel):
 
 
 class CurrentAssignment(BaseModel):
-    """The window or office a staff member belongs to now."""
+    """当前所在窗口 / The window or office a staff member belongs to now."""
 
     unit_code: str = Field(description="所在窗口或处室 / window or office code", examples=["W01"])
     since: date = Field(description="起始日期 / member since", examples=["2025-01-02"])
 
 
 class StaffSummary(BaseModel):
-    """A staff member as recorded now."""
+    """员工概况 / A staff member as recorded now."""
 
     staff_number: str = Field(description="员工编号 / staff number", examples=["S001"])
     name: str = Field(description="姓名 / name", examples=["张三"])
@@ -131,7 +139,7 @@ class StaffSummary(BaseModel):
 
 
 class UnitSummary(BaseModel):
-    """A window or office as recorded now."""
+    """窗口或处室概况 / A window or office as recorded now."""
 
     code: str = Field(description="窗口或处室代码 / unit code", examples=["W01"])
     name: str = Field(description="名称 / name", examples=["Tax"])
@@ -163,7 +171,9 @@ class FiguresQuery(BaseModel):
     min_position: int | None = Field(
         default=None,
         ge=0,
-        description="至少新到 / read-your-writes: wait until the figures include this log position",
+        le=MAX_INT,
+        description="至少新到 / read-your-writes: wait until the figures include this log position "
+        "(at most the log's head: a position not yet written is refused, 422)",
         examples=[2961],
     )
     wait: float = Field(
@@ -176,24 +186,42 @@ class FiguresQuery(BaseModel):
     as_of: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_INT,
         description="截至位置 / the figures as known at this log position (computed from the log)",
         examples=[300],
     )
 
 
 class FigureItem(BaseModel):
-    """One figure: its canonical record holds the rule, threshold, outcome and trace."""
+    """一项指标 / One figure: its canonical record holds the rule, threshold, outcome and
+    trace."""
 
     period: str = Field(description="期间 / period key", examples=["2025-Q1"])
     figure: str = Field(description="指标 / figure name", examples=["excellent_individual"])
     policy_version: str = Field(
         description="政策版本 / policy version applied", examples=["measures-2009"]
     )
-    record: dict[str, Any] = Field(description="指标记录 / the figure with the events it counted")
+    record: dict[str, Any] = Field(
+        description="指标记录 / the figure with the events it counted",
+        examples=[
+            {
+                "kind": "excellent_individual",
+                "subject": "S001",
+                "period": "2025-Q1",
+                "rule": "R-21",
+                "threshold": "3.0",
+                "policy_version": "measures-2009",
+                "trace": {"counted": [], "left_out": []},
+                "eligible": True,
+                "total": "0.0",
+                "barred_by": [],
+            }
+        ],
+    )
 
 
 class FiguresPage(BaseModel):
-    """A subject's figures and the log position they reflect."""
+    """对象的指标 / A subject's figures and the log position they reflect."""
 
     subject_kind: str = Field(description="对象 / staff or unit", examples=["staff"])
     subject: str = Field(
@@ -202,12 +230,42 @@ class FiguresPage(BaseModel):
     position: int = Field(
         description="位置 / the log position the figures reflect", examples=[2961]
     )
-    items: list[FigureItem]
+    items: list[FigureItem] = Field(description="指标 / the figures, by period and name")
 
 
 class FigureExplanation(BaseModel):
-    """Why a figure is what it is."""
+    """指标说明 / Why a figure is what it is."""
 
     explanation: dict[str, Any] = Field(
-        description="说明 / rule, threshold, policy version, events counted and left out"
+        description="说明 / rule, threshold, policy version, events counted and left out",
+        examples=[
+            {
+                "kind": "bonus",
+                "subject": "S001",
+                "period": "2025-03",
+                "rule": "R-26",
+                "threshold": "3.0",
+                "policy_version": "measures-2009",
+                "trace": {
+                    "counted": [
+                        {
+                            "ref": {
+                                "stream_id": "656fc132-5c71-586f-88e1-a7184c66ace2",
+                                "version": 3,
+                            },
+                            "what": "deduction",
+                            "subject": "S001",
+                            "occurred_on": "2025-03-03",
+                            "points": "0.5",
+                            "amended_by": [],
+                        }
+                    ],
+                    "left_out": [],
+                },
+                "total": "0.5",
+                "status": "full",
+                "because": "S001, 2025-03: bonus full at 0.5 points (R-26, threshold 3.0, "
+                "policy measures-2009); 1 events counted",
+            }
+        ],
     )

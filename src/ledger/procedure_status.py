@@ -1,15 +1,20 @@
 """Where a period's procedure stands (issue 5 item 7): its steps in order, which are done, what is
 missing, who must act (role and scope) and by when. Built by each procedure from its records;
-shown by `ledger round show PERIOD` (and, later, the API)."""
+shown, with a decided period's open late entries last, by `ledger round show PERIOD` and the
+API's round status (`ledger.projections.rounds.round_status`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ledger.values import Role
 
-__all__ = ["ProcedureStatus", "Step"]
+__all__ = ["LATE_ENTRIES_STEP", "ProcedureStatus", "Step"]
+
+LATE_ENTRIES_STEP = "resolve_late_entries"
+"""The key of the step a decided period has while a late entry is open (SPEC section 3, D-13)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,21 @@ class ProcedureStatus:
     period_key: str
     steps: tuple[Step, ...]
     decided: bool
+
+    def with_late_entries(self, open_entries: Sequence[str]) -> ProcedureStatus:
+        """The status with, while late entries are open, a last step: the leading group resolves
+        them (no change, or reopening; SPEC section 3, D-13), one missing line per entry."""
+        if not open_entries:
+            return self
+        step = Step(
+            LATE_ENTRIES_STEP,
+            "The leading group resolves the entries recorded after the decision (no change, "
+            "or reopening)",
+            "D-13",
+            Role.LEADING_GROUP,
+            missing=tuple(open_entries),
+        )
+        return replace(self, steps=(*self.steps, step))
 
     @property
     def current(self) -> Step | None:

@@ -19,7 +19,16 @@ POINT_STEP = Decimal("0.5")
 
 
 class Role(StrEnum):
-    """The roles of SPEC section 5; appointments imply some, the others are granted."""
+    """角色 / The roles of SPEC section 5; appointments imply some, the others are granted:
+    `operator` 运维 (the bootstrap actor: the command line on the server),
+    `supervision_clerk` 督查室工作人员 (a supervision office clerk), `functional_office`
+    职能处室 (a functional office), `branch_secretary` 党支部书记 (a party branch secretary),
+    `window_head` 窗口负责人 (a window head), `office_head` 处室负责人 (an office head),
+    `leader_in_charge` 分管领导 (a leader in charge), `leading_group` 考核领导小组 (the
+    assessment leading group), `party_working_committee` 党工委 (the Party Working
+    Committee), `staff` 工作人员 (a staff member, for their own records), `appeal_reviewer`
+    复核申诉承办人 (the reviewer assigned to a review or appeal), `higher_authority` 上级机关
+    (the higher authority)."""
 
     OPERATOR = "operator"
     SUPERVISION_CLERK = "supervision_clerk"
@@ -47,7 +56,9 @@ GRANTABLE_ROLES = frozenset(
 
 
 class StaffCategory(StrEnum):
-    """The three registration-form categories of R-12."""
+    """人员类别 / The three registration-form categories of R-12: `civil_servant` 公务员
+    (civil servants), `reference_managed` 参照公务员法管理人员 (staff managed with reference to
+    the Civil Servant Law), `public_institution` 事业单位工作人员 (public-institution staff)."""
 
     CIVIL_SERVANT = "civil_servant"
     REFERENCE_MANAGED = "reference_managed"
@@ -55,14 +66,19 @@ class StaffCategory(StrEnum):
 
 
 class UnitKind(StrEnum):
-    """A department's counter in the hall, or one of the center's own offices."""
+    """单位类型 / A department's counter in the hall, or one of the center's own offices:
+    `window` 窗口 (a department's window), `office` 处室 (an office of the center)."""
 
     WINDOW = "window"
     OFFICE = "office"
 
 
 class DeductionSource(StrEnum):
-    """Where a deduction or veto case came from: the closed list of R-01."""
+    """来源 / Where a deduction or veto case came from: the closed list of R-01:
+    `supervision_inspection` 督查室巡查 (the supervision office's own inspection),
+    `e_supervision_system` 电子监察系统 (the electronic supervision system), `complaint`
+    群众投诉 (a complaint), `media` 媒体曝光 (the news media), `functional_office` 职能处室 (a
+    functional office), `higher_authority` 上级通报 (the higher authority)."""
 
     SUPERVISION_INSPECTION = "supervision_inspection"
     E_SUPERVISION_SYSTEM = "e_supervision_system"
@@ -87,7 +103,15 @@ class AppliesTo(StrEnum):
 
 
 class VetoCase(StrEnum):
-    """The one-vote veto cases V1–V8 of SPEC 4.4."""
+    """一票否决情形 / The one-vote veto cases V1–V8 of SPEC 4.4: V1 党纪政纪处分 (a Party
+    or government disciplinary sanction), V2 媒体曝光或电子监察发现违规 (a violation exposed by
+    the media or the e-supervision system), V3 办件超时 (a case processed beyond its time
+    limit), V4 重点项目未登记备案或未交服务卡 (a key project not filed, or its service card not
+    handed in), V5 不作为、乱作为或违反职业道德经查实 (a verified complaint of inaction,
+    misconduct or breach of ethics), V6 与服务对象争吵造成不良影响 (a quarrel with a service
+    recipient with an adverse impact), V7 工作时间聊天、购物、游戏等 (online chat, shopping,
+    games and the like in working hours), V8 乱收费被投诉查实 (unauthorised fees, verified on
+    a complaint)."""
 
     V1 = "V1"
     V2 = "V2"
@@ -109,7 +133,9 @@ class PeriodKind(StrEnum):
 
 
 class LateEntryResolution(StrEnum):
-    """How the leading group handled an entry recorded after its period was decided."""
+    """迟到记录的处理 / How the leading group handled an entry recorded after its period was
+    decided (D-13): `no_change` 维持原决定 (the decision stands), `reopen` 重新决定 (the
+    period is reopened for a new decision)."""
 
     NO_CHANGE = "no_change"
     REOPEN = "reopen"

@@ -147,5 +147,19 @@ def test_revoking_with_a_malformed_if_match_is_a_400(
     assert response.status_code == 400
 
 
+def test_an_entry_number_no_payload_can_hold_is_a_422_naming_it(
+    client: TestClient, clerk: dict[str, str]
+) -> None:
+    # It reached the command's canonical payload, which refuses integers from 2**53 (a 500).
+    response = client.post(
+        f"/api/v1/staff/S001/deductions/{2**53}/revocation",
+        json={"effective_on": "2025-03-07", "reason": "error"},
+        headers={**clerk, "If-Match": '"1"'},
+    )
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["errors"]] == [["path", "number"]]
+
+
 def test_recording_without_a_token_is_a_401(client: TestClient, center: None) -> None:
     assert _record(client, {"Authorization": ""}).status_code == 401

@@ -1,10 +1,13 @@
-"""Figures over HTTP: read-your-writes by log position, as-of a past position, explanations."""
+"""Figures over HTTP: read-your-writes by log position (a position not yet written refused),
+as-of a past position, explanations."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ledger.application import AssessmentLedger
@@ -42,18 +45,64 @@ def test_given_the_last_write_when_asking_for_figures_at_least_that_fresh_then_t
 
 
 @pytest.mark.usefixtures("center")
-def test_given_figures_not_yet_that_fresh_when_waiting_runs_out_then_503_says_how_far_behind(
-    client: TestClient, served_ledger: AssessmentLedger
+def test_given_figures_behind_a_written_position_when_waiting_runs_out_then_503_says_how_far(
+    app: FastAPI,
+    client: TestClient,
+    served_ledger: AssessmentLedger,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    wanted = served_ledger.head_position() + 50
+    head = served_ledger.head_position()
+    # As a figures worker that has not caught up yet: the view is three positions behind.
+    monkeypatch.setattr(app.state.figures, "position", lambda: head - 3)
 
-    response = client.get(f"/api/v1/staff/S001/figures?min_position={wanted}&wait=0.2")
+    response = client.get(f"/api/v1/staff/S001/figures?min_position={head}&wait=0.2")
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["type"] == "/problems/projection-behind"
-    assert problem["behind"] == wanted - problem["position"] > 0
+    assert (problem["position"], problem["behind"]) == (head - 3, 3)
+
+
+@pytest.mark.usefixtures("center")
+@pytest.mark.parametrize("kind", ["staff/S001", "units/W01"])
+def test_given_a_position_not_yet_written_when_asking_for_figures_that_fresh_then_422_at_once(
+    client: TestClient, served_ledger: AssessmentLedger, kind: str
+) -> None:
+    head = served_ledger.head_position()
+    started = time.monotonic()
+
+    response = client.get(f"/api/v1/{kind}/figures?min_position={head + 1}&wait=30")
+
+    # Refused, not waited for: no write answered that position, so no wait can be satisfied.
+    assert time.monotonic() - started < 10
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert (error["loc"], error["type"]) == (["query", "min_position"], "beyond_log_head")
+    assert str(head) in error["msg"]
+
+
+@pytest.mark.usefixtures("center")
+@pytest.mark.parametrize("field", ["min_position", "as_of"])
+@pytest.mark.parametrize("value", [2**53, 10**30])
+def test_given_a_position_no_log_can_reach_when_asking_for_figures_then_422_names_it(
+    client: TestClient, field: str, value: int
+) -> None:
+    response = client.get(f"/api/v1/staff/S001/figures?{field}={value}")
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["errors"]] == [["query", field]]
+
+
+@pytest.mark.usefixtures("center")
+def test_given_a_position_no_log_can_reach_when_explaining_as_of_it_then_422_names_it(
+    client: TestClient,
+) -> None:
+    response = client.get(f"{MARCH_TOTAL}?as_of={2**53}")
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["errors"]] == [["query", "as_of"]]
 
 
 @pytest.mark.usefixtures("center")
@@ -88,6 +137,17 @@ def test_a_figure_that_does_not_exist_is_a_404_problem(client: TestClient) -> No
     response = client.get("/api/v1/staff/S001/figures/2025-03/no_such_figure/explanation")
 
     assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.usefixtures("center")
+@pytest.mark.parametrize("period", ["0", "0000", "-001", "2025-13", "2025-Q5"])
+def test_given_a_key_that_names_no_period_when_explaining_a_figure_of_it_then_404_problem(
+    client: TestClient, period: str
+) -> None:
+    response = client.get(f"/api/v1/staff/S001/figures/{period}/deduction_total/explanation")
+
+    assert response.status_code == 404, response.text
     assert response.headers["content-type"] == "application/problem+json"
 
 

@@ -4,9 +4,11 @@ are recorded; refused without a token or without a dashboard role."""
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -15,7 +17,9 @@ from fastapi.testclient import TestClient
 from api.auth import issue_token
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
-from ledger.values import Actor, DeductionSource, Role
+from ledger.catalogue_file import shipped_catalogue
+from ledger.values import OPERATOR, Actor, DeductionSource, Role, StaffCategory
+from live_server import serve
 
 PASSWORD = "correct horse battery staple"
 
@@ -76,6 +80,38 @@ def test_a_resumed_stream_sends_every_event_after_the_last_id_in_log_order(
     }
 
 
+def test_a_last_event_id_that_is_not_a_position_is_ignored(app: FastAPI) -> None:
+    # A real server, because the test client re-encodes header values as UTF-8: "²" arrives
+    # only as the one Latin-1 byte a browser or proxy may send.
+    with serve(app, lifespan="on") as base:
+        # given a clerk and a log of several events
+        ledger: AssessmentLedger = app.state.ledger
+        ledger.publish_catalogue(OPERATOR, shipped_catalogue(), date(2009, 2, 1), "initial")
+        ledger.register_staff(
+            OPERATOR, "C001", "李四", StaffCategory.CIVIL_SERVANT, "Center", date(2025, 1, 1)
+        )
+        ledger.grant_role(OPERATOR, "C001", Role.SUPERVISION_CLERK, date(2025, 1, 1))
+        head = ledger.head_position()
+        # when the stream is opened after the second-to-last event with a Last-Event-ID that is
+        # a digit to Unicode but no number
+        parts = urlsplit(base)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.putrequest("GET", f"/api/v1/events/stream?after={head - 1}")
+        connection.putheader("Authorization", _token(app, "clerk", "C001")["Authorization"])
+        connection.putheader("Last-Event-ID", b"\xb2")
+        connection.endheaders()
+        try:
+            response = connection.getresponse()
+            # then the header is ignored and the stream starts after the position asked for
+            assert response.status == 200
+            first = b""
+            while not first.startswith(b"id:"):
+                first = response.fp.readline()
+        finally:
+            connection.close()
+    assert int(first.split(b":")[1]) == head
+
+
 def test_an_event_recorded_while_the_stream_is_open_is_delivered(
     app: FastAPI, client: TestClient, center: None, served_ledger: AssessmentLedger
 ) -> None:
@@ -127,3 +163,12 @@ def test_a_negative_position_is_refused(
         client.get("/api/v1/events/stream", headers=headers, params={"after": after}).status_code
         == 422
     )
+
+
+def test_a_position_no_log_can_reach_is_refused(
+    app: FastAPI, client: TestClient, center: None
+) -> None:
+    headers = _token(app, "clerk", "C001")
+    response = client.get("/api/v1/events/stream", headers=headers, params={"after": 2**53})
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["errors"]] == [["query", "after"]]

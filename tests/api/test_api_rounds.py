@@ -1,6 +1,7 @@
 """Rounds over HTTP (issue 6 item 1 for issue 5 item 7 and D-13): the clerk opens a round (201,
 Location, ETag); its status step by step for the center-wide roles, and for a head only what
-concerns their unit's people; the late-entry conflicts and decided figures of a decided period;
+concerns their unit's people; the late-entry conflicts of a decided period, listed and in its
+status until resolved (a head: those about their unit's people), and its decided figures;
 the leading group's resolution of a late entry under If-Match (428, 412); refusals by role (403
 naming it) and rule (422, nothing recorded); unknown rounds 404."""
 
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from builders import CLERK, COLLEAGUE, LEADER, STAFF, START, record, seed_organisation
 from ledger.application import AssessmentLedger
-from ledger.values import OPERATOR
+from ledger.values import OPERATOR, LateEntryResolution
 
 FEBRUARY = "2025-02"
 SignIn = Callable[[str], dict[str, str]]
@@ -249,3 +250,70 @@ def test_unknown_fields_are_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["type"] == "extra_forbidden"
+
+
+def test_given_a_late_entry_the_status_stays_decided_and_lists_it_for_the_leading_group(
+    client: TestClient, seeded: AssessmentLedger, late_entry: int, sign_in: SignIn
+) -> None:
+    # when the leading group reads February's status after a late February entry
+    response = client.get(f"/api/v1/rounds/{FEBRUARY}/status", headers=sign_in(LEADER.person_id))
+    # then the decision stands, the conflict is listed, and the last step is the leading
+    # group's resolution of it under D-13
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["decided"] is True
+    [conflict] = body["conflicts"]
+    assert (conflict["subject"], conflict["version"]) == (STAFF, late_entry)
+    assert body["current_step"] == "resolve_late_entries"
+    step = body["steps"][-1]
+    assert (step["key"], step["rule"], step["role"], step["done"]) == (
+        "resolve_late_entries",
+        "D-13",
+        "leading_group",
+        False,
+    )
+    [line] = step["missing"]
+    assert line.startswith(f"{STAFF}: deduction ATT-01 of 2025-02-20 recorded")
+
+
+def test_given_the_late_entry_resolved_the_status_lists_no_conflict_and_every_step_done(
+    client: TestClient, seeded: AssessmentLedger, late_entry: int, sign_in: SignIn
+) -> None:
+    seeded.resolve_late_entry(
+        LEADER,
+        FEBRUARY,
+        seeded.staff_stream(STAFF),
+        late_entry,
+        LateEntryResolution.NO_CHANGE,
+        "the decision stands",
+        date(2025, 3, 10),
+    )
+
+    body = client.get(f"/api/v1/rounds/{FEBRUARY}/status", headers=sign_in(LEADER.person_id)).json()
+
+    assert (body["decided"], body["current_step"], body["conflicts"]) == (True, None, [])
+    assert "resolve_late_entries" not in [step["key"] for step in body["steps"]]
+
+
+def test_a_head_reads_the_conflicts_about_their_unit_s_people_only(
+    client: TestClient, seeded: AssessmentLedger, late_entry: int, sign_in: SignIn
+) -> None:
+    # given a late February entry about S002 (W02) beside the one about S001 (W01)
+    colleague_s = record(
+        seeded, "INC-LATE-2", staff_number=COLLEAGUE, occurred_on=date(2025, 2, 21)
+    ).number
+    # when W02's head reads the conflicts and the status
+    head = sign_in(COLLEAGUE)
+    conflicts = client.get(f"/api/v1/rounds/{FEBRUARY}/conflicts", headers=head)
+    status = client.get(f"/api/v1/rounds/{FEBRUARY}/status", headers=head).json()
+    # then they get the one about their own person, as in the status, which says it is partial
+    assert conflicts.status_code == 200, conflicts.text
+    assert [(c["subject"], c["version"]) for c in conflicts.json()] == [(COLLEAGUE, colleague_s)]
+    assert [c["subject"] for c in status["conflicts"]] == [COLLEAGUE]
+    assert [line.split(":")[0] for line in status["steps"][-1]["missing"]] == [COLLEAGUE]
+    assert status["partial"] is True
+    # while the leading group gets both
+    everything = client.get(
+        f"/api/v1/rounds/{FEBRUARY}/conflicts", headers=sign_in(LEADER.person_id)
+    ).json()
+    assert [c["subject"] for c in everything] == [STAFF, COLLEAGUE]

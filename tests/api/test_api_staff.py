@@ -152,6 +152,17 @@ def test_given_a_limit_out_of_range_when_reading_the_history_then_422_problem_na
     assert [error["loc"] for error in response.json()["errors"]] == [["query", "limit"]]
 
 
+@pytest.mark.parametrize("field", ["after", "before", "as_of"])
+def test_given_a_position_no_log_can_reach_when_reading_the_history_then_422_problem_names_it(
+    client: TestClient, center: None, field: str
+) -> None:
+    # 2**63 and up overflowed SQLite's integers (a 500); no position exceeds 2**53 - 1.
+    response = client.get(f"/api/v1/staff/S001/events?{field}={2**63}")
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["errors"]] == [["query", field]]
+
+
 def test_given_an_unknown_order_when_reading_the_history_then_422_problem_names_it(
     client: TestClient, center: None
 ) -> None:

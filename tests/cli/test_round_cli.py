@@ -1,4 +1,5 @@
-"""`ledger round show PERIOD` (issue 5 item 7): which step a period is at, who acts, by when."""
+"""`ledger round show PERIOD` (issue 5 item 7): which step a period is at, who acts, by when, and
+the late entries of a decided period still to resolve (D-13)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,18 @@ def test_a_malformed_period_is_refused_in_one_line(
     assert result.exit_code == 1
     assert result.output.startswith("error: R-20")
     assert result.output.count("\n") == 1
+
+
+def test_a_decided_month_with_an_open_late_entry_shows_it_for_the_leading_group_d13(
+    ledger_cli: Invoke, seeded_demo: tuple[str, object]
+) -> None:
+    # the demo revokes a June deduction on an objection after June's sheet was approved
+    result = ledger_cli(seeded_demo[0], "round", "show", "2025-06", "--json")
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    [conflict] = status["conflicts"]
+    assert (status["decided"], status["current_step"]) == (True, "resolve_late_entries")
+    assert (conflict["change"], conflict["what"]) == ("revoked", "deduction")
+    step = status["steps"][-1]
+    assert (step["rule"], step["role"]) == ("D-13", "leading_group")
+    assert step["missing"][0].startswith(f"{conflict['subject']}: deduction")

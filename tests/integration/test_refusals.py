@@ -11,6 +11,7 @@ from builders import (
     COLLEAGUE,
     LEADER,
     LEADER_AS_CLERK,
+    OFFICE,
     SOURCE,
     STAFF,
     START,
@@ -22,6 +23,7 @@ from builders import (
     refused,
     seed_organisation,
 )
+from ledger.aggregates.bonus_sheet import BonusSheet
 from ledger.aggregates.catalogue import CatalogueItem
 from ledger.aggregates.incident import Incident
 from ledger.application import AssessmentLedger
@@ -400,6 +402,63 @@ def test_leading_group_role_ends_with_the_membership(ledger: AssessmentLedger) -
         lambda: record(ledger, "INC-1", actor=LEADER, points="2.0", override_reason="x"),
         RoleRequired,
         "ROLES",
+    )
+
+
+def test_a_role_never_held_is_refused_before_a_missing_record(ledger: AssessmentLedger) -> None:
+    """SPEC section 5: given no bonus sheet for 2025-02, when a staff member acting as
+    leading_group approves it (If-Match on the sheet), then RoleRequired naming leading_group,
+    not RecordNotFound: a refused role learns nothing of the record; the leading-group member
+    is told the sheet is not recorded."""
+    seed_organisation(ledger)
+    sheet = BonusSheet.create_id("2025-02")
+
+    def approve(actor: Actor) -> object:
+        with ledger.expecting(sheet, 1, "bonus sheet 2025-02"):
+            return ledger.approve_bonus_sheet(actor, "2025-02", "LG-1", TODAY)
+
+    error = refused(ledger, lambda: approve(Actor(STAFF, Role.LEADING_GROUP)), RoleRequired)
+
+    assert isinstance(error, RoleRequired)
+    assert error.needed == "leading_group"
+    missing = refused(ledger, lambda: approve(LEADER), RecordNotFound)
+    assert str(missing) == "bonus sheet 2025-02 is not recorded"
+
+
+def test_a_role_no_longer_held_is_refused_before_a_missing_record(
+    ledger: AssessmentLedger,
+) -> None:
+    """SPEC section 5: given a leading-group member who left on 2025-03-01 and no bonus sheet
+    for 2025-02, when they approve it on 2025-03-10 (If-Match on the sheet), then RoleRequired,
+    not RecordNotFound."""
+    seed_organisation(ledger)
+    ledger.end_leading_group_membership(OPERATOR, LEADER.person_id, date(2025, 3, 1))
+
+    def approve() -> object:
+        with ledger.expecting(BonusSheet.create_id("2025-02"), 1, "bonus sheet 2025-02"):
+            return ledger.approve_bonus_sheet(LEADER, "2025-02", "LG-1", TODAY)
+
+    refused(ledger, approve, RoleRequired, "ROLES")
+
+
+def test_a_role_never_held_is_refused_before_the_step_order(ledger: AssessmentLedger) -> None:
+    """SPEC section 5: given nothing of the 2025 assessment recorded, when a staff member acting
+    as leader_in_charge (which they never were) countersigns, then RoleRequired naming it; the
+    clerk, and a leader in charge of some unit, who may countersign, are told the step comes
+    later (R-14)."""
+    seed_organisation(ledger)
+    ledger.appoint_leader_in_charge(OPERATOR, OFFICE, LEADER.person_id, START)
+
+    def countersign(actor: Actor) -> object:
+        return ledger.countersign(actor, 2025, COLLEAGUE, TODAY)
+
+    error = refused(ledger, lambda: countersign(Actor(STAFF, Role.LEADER_IN_CHARGE)), RoleRequired)
+
+    assert isinstance(error, RoleRequired)
+    assert error.needed == "leader_in_charge"
+    refused(ledger, lambda: countersign(CLERK), rule="R-14")
+    refused(
+        ledger, lambda: countersign(Actor(LEADER.person_id, Role.LEADER_IN_CHARGE)), rule="R-14"
     )
 
 

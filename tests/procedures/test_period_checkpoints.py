@@ -1,5 +1,6 @@
-"""A checkpoint at every period decision (issue 5 item 8, SPEC 7.2–7.3): after any save that
-records a `PeriodDecided` event, a ledger given the log's signer appends a stream-heads leaf and
+"""A checkpoint at every period decision (issue 5 item 8, SPEC 7.2–7.3) and at the year's filing
+with the higher authority (R-19): after any save that records a `PeriodDecided` or
+`FiledWithHigherAuthority` event, a ledger given the log's signer appends a stream-heads leaf and
 keeps the signed checkpoint that ends with it; a failure to checkpoint keeps the decision and
 says so."""
 
@@ -22,6 +23,8 @@ from ledger.integrity.keys import KeyDirectory
 from ledger.integrity.note import Ed25519Signer, open_checkpoint
 from ledger.integrity.stream_heads import StreamHeadsTree
 from ledger.settings import Settings
+from procedures import annual_support
+from procedures.annual_support import seed_annual_center, walk
 
 ORIGIN = "assessment-ledger.test/center"
 FEBRUARY = "2025-02"
@@ -221,3 +224,26 @@ def test_item8_the_command_line_ledger_without_a_key_publishes_no_checkpoint(
     )
     with open_ledger(settings) as ledger:
         assert ledger.checkpoint_signer is None
+
+
+def test_r19_filing_the_year_with_the_higher_authority_publishes_a_checkpoint_after_it(
+    signed: AssessmentLedger, clock: SettableClock
+) -> None:
+    # given the 2025 assessment decided, notified, signed and filed with the home units
+    seed_annual_center(signed, clock)
+    walk(signed, until="home_unit")
+    before = log(signed).checkpoints()
+    # when the clerk files the year's results with the higher authority
+    position = signed.file_with_higher_authority(
+        CLERK, annual_support.YEAR, "filing 2025/1", annual_support.FILED_ON
+    ).position
+    # then a new checkpoint covers the filing and every signature and notification before it
+    checkpoints = log(signed).checkpoints()
+    assert len(checkpoints) == len(before) + 1
+    heads = log(signed).stream_heads_leaves()[-1]
+    assert heads.leaf_index == position + 1 == checkpoints[-1].size - 1
+    # and the receipt recorded afterwards publishes none (nothing leaves the center with it)
+    signed.record_filing_receipt(
+        annual_support.AUTHORITY, annual_support.YEAR, "filing 2025/1", annual_support.RECEIPT_ON
+    )
+    assert len(log(signed).checkpoints()) == len(checkpoints)

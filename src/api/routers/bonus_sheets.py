@@ -44,17 +44,21 @@ DebtorOf = Annotated[
 
 
 class SheetPreparation(BaseModel):
-    """The day the clerk prepares the sheet (again) on the figures as recorded now."""
+    """编制奖金表 / The day the clerk prepares the sheet (again) on the figures as recorded
+    now."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"effective_on": "2025-04-02"}]}
     )
 
-    effective_on: date = Field(description="生效日期 / the day of the preparation")
+    effective_on: date = Field(
+        description="生效日期 / the day of the preparation", examples=["2025-04-02"]
+    )
 
 
 class HeadLiabilityDecision(BaseModel):
-    """The leading group's discretionary reduction of the debtor's own bonus (R-30, D-08)."""
+    """负责人连带责任决定 / The leading group's discretionary reduction of the debtor's own
+    bonus (R-30, D-08)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -70,17 +74,31 @@ class HeadLiabilityDecision(BaseModel):
         },
     )
 
-    reduction: HeadReduction = Field(description="扣减 / none, halved, cancelled or amount")
-    amount: str | None = Field(
-        default=None, max_length=20, description="金额 / the amount in yuan, with `amount`"
+    reduction: HeadReduction = Field(
+        description="扣减 / none, halved, cancelled or amount", examples=["halved"]
     )
-    reason: str = Field(min_length=1, max_length=1000, description="理由 / why")
-    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
-    effective_on: date = Field(description="生效日期 / the day of the decision")
+    amount: str | None = Field(
+        default=None,
+        max_length=20,
+        description="金额 / the amount in yuan, with `amount`",
+        examples=["200"],
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="理由 / why",
+        examples=["two halved bonuses in the window this month"],
+    )
+    decision_ref: str = Field(
+        min_length=1, max_length=200, description="决定文号 / decision", examples=["LG-2025-04-1"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2025-04-03"]
+    )
 
 
 class SheetApproval(BaseModel):
-    """The leading group's approval: the period's decision."""
+    """批准奖金表 / The leading group's approval: the period's decision."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -89,64 +107,119 @@ class SheetApproval(BaseModel):
         },
     )
 
-    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
-    effective_on: date = Field(description="生效日期 / the day of the decision")
+    decision_ref: str = Field(
+        min_length=1, max_length=200, description="决定文号 / decision", examples=["LG-2025-04-2"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2025-04-03"]
+    )
     decided_at_position: int | None = Field(
         default=None,
         ge=1,
         le=MAX_INT,
         description="依据位置 / the log position of the figures decided on (default: the head)",
+        examples=[1187],
     )
 
 
 class SheetLineOut(BaseModel):
-    """One staff member's bonus for the period (R-26–R-29)."""
+    """奖金表的一行 / One staff member's bonus for the period (R-26–R-29)."""
 
-    staff_number: str = Field(examples=["S001"])
+    staff_number: str = Field(description="员工编号 / the staff member", examples=["S001"])
     status: str = Field(description="奖金 / full, halved or cancelled", examples=["halved"])
     total: str = Field(description="扣分合计 / the period's deduction total", examples=["3.0"])
     rule: str = Field(description="规则 / the rule that decided it", examples=["R-26"])
-    counted: list[str] = Field(description="计入 / the deductions counted (stream/version)")
+    counted: list[str] = Field(
+        description="计入 / the deductions counted (stream/version)",
+        examples=[
+            [
+                "656fc132-5c71-586f-88e1-a7184c66ace2/3",
+                "656fc132-5c71-586f-88e1-a7184c66ace2/4",
+                "656fc132-5c71-586f-88e1-a7184c66ace2/5",
+            ]
+        ],
+    )
 
 
 class LiabilityItemOut(BaseModel):
-    """A head-liability item (R-30) and the leading group's decision on it, if any."""
+    """负责人连带责任事项 / A head-liability item (R-30) and the leading group's decision on
+    it, if any."""
 
-    staff_number: str = Field(examples=["S001"])
-    stream: str = Field(description="奖金类型 / month or half_year")
-    status: str = Field(description="奖金 / halved or cancelled")
-    crossing: str = Field(description="越线扣分 / the deduction that crossed the threshold")
-    crossing_on: date
-    unit_code: str | None
-    owed_by: str | None = Field(description="责任人 / who owes it (null: the post was vacant)")
-    owed_as: str = Field(description="身份 / head, leader_in_charge or vacant")
-    reduction: HeadReduction | None = Field(description="决定 / the decision (null: undecided)")
-    amount: str | None
-    decision_ref: str | None
-    decided_on: date | None
+    staff_number: str = Field(
+        description="员工编号 / the staff member whose bonus was halved or cancelled",
+        examples=["S001"],
+    )
+    stream: str = Field(description="奖金类型 / month or half_year", examples=["month"])
+    status: str = Field(description="奖金 / halved or cancelled", examples=["cancelled"])
+    crossing: str = Field(
+        description="越线扣分 / the deduction that crossed the threshold (stream/version)",
+        examples=["656fc132-5c71-586f-88e1-a7184c66ace2/4"],
+    )
+    crossing_on: date = Field(
+        description="越线日期 / the incident date of the crossing deduction",
+        examples=["2025-03-18"],
+    )
+    unit_code: str | None = Field(
+        description="所在窗口 / the person's unit on that date (null: none)", examples=["W01"]
+    )
+    owed_by: str | None = Field(
+        description="责任人 / who owes it (null: the post was vacant)", examples=["H001"]
+    )
+    owed_as: str = Field(description="身份 / head, leader_in_charge or vacant", examples=["head"])
+    reduction: HeadReduction | None = Field(
+        description="决定 / the decision (null: undecided)", examples=["halved"]
+    )
+    amount: str | None = Field(
+        description="金额 / the amount in yuan when the reduction is `amount`", examples=[None]
+    )
+    decision_ref: str | None = Field(
+        description="决定文号 / the decision's reference (null: undecided)",
+        examples=["LG-2025-03-HL"],
+    )
+    decided_on: date | None = Field(
+        description="决定日期 / the day it was decided (null: undecided)",
+        examples=["2025-04-11"],
+    )
 
 
 class ApprovalOut(BaseModel):
-    """The sheet's approval."""
+    """奖金表的批准 / The sheet's approval."""
 
-    decision_ref: str
-    effective_on: date
-    decided_at_position: int
+    decision_ref: str = Field(
+        description="决定文号 / the period's decision", examples=["LG-2025-03"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2025-04-11"]
+    )
+    decided_at_position: int = Field(
+        description="依据位置 / the log position of the figures decided on", examples=[1255]
+    )
 
 
 class BonusSheetOut(BaseModel):
-    """A period's bonus sheet as recorded now."""
+    """奖金表 / A period's bonus sheet as recorded now."""
 
-    period: str = Field(examples=["2025-03"])
-    prepared_on: date = Field(description="编制日期 / the last preparation's day")
-    prepared_at_position: int = Field(description="依据位置 / the figures' log position")
-    policy_version: str = Field(examples=["measures-2009"])
-    lines: list[SheetLineOut]
-    criticism_notice: list[str] | None = Field(
-        description="通报批评 / the month's notice (R-31); null for a half-year"
+    period: str = Field(description="期间 / a month or a half-year", examples=["2025-03"])
+    prepared_on: date = Field(
+        description="编制日期 / the last preparation's day", examples=["2025-04-08"]
     )
-    head_liability: list[LiabilityItemOut]
-    approval: ApprovalOut | None
+    prepared_at_position: int = Field(
+        description="依据位置 / the figures' log position", examples=[1187]
+    )
+    policy_version: str = Field(
+        description="政策版本 / the policy version in force", examples=["measures-2009"]
+    )
+    lines: list[SheetLineOut] = Field(description="各人奖金 / one line per staff member")
+    criticism_notice: list[str] | None = Field(
+        description="通报批评 / the month's notice (R-31); null for a half-year",
+        examples=[["S001"]],
+    )
+    head_liability: list[LiabilityItemOut] = Field(
+        description="负责人连带责任 / the head-liability items (R-30)"
+    )
+    approval: ApprovalOut | None = Field(
+        description="批准 / the leading group's approval, null until the period is decided"
+    )
 
 
 @router.get("/{period}", summary="奖金表 / a bonus sheet")

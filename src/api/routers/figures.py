@@ -7,11 +7,19 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from api.deps import LedgerDep
 from api.permissions import StaffReader, UnitReader
 from api.problems import problem_responses
-from api.schemas import FigureExplanation, FigureItem, FiguresPage, FiguresQuery, StaffNumber
+from api.schemas import (
+    MAX_INT,
+    FigureExplanation,
+    FigureItem,
+    FiguresPage,
+    FiguresQuery,
+    StaffNumber,
+)
 from ledger.application import AssessmentLedger
 from ledger.errors import RecordNotFound
 from ledger.projections.as_of import explain_figure, figures_as_of
@@ -49,6 +57,7 @@ def _page(
         position = min(query.as_of, ledger.head_position())
     else:
         if query.min_position is not None:
+            _require_written(ledger, view, query.min_position)
             view.wait_for(query.min_position, query.wait)
         position = view.position()
         records = view.subject_rows(kind, subject)
@@ -64,6 +73,25 @@ def _page(
         for row in sorted(records, key=lambda row: (row.period, row.figure))
     ]
     return FiguresPage(subject_kind=kind, subject=subject, position=position, items=items)
+
+
+def _require_written(ledger: AssessmentLedger, view: FiguresView, position: int) -> None:
+    """Refuse a `min_position` the log has not reached (422 naming it): no write answered it, so
+    waiting for it is not read-your-writes and could only run out (503)."""
+    if position <= view.position():
+        return  # the figures include it already: the store need not be asked
+    head = ledger.head_position()
+    if position > head:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "beyond_log_head",
+                    "loc": ("query", "min_position"),
+                    "msg": f"Input should be a written log position, at most the head {head}",
+                    "input": position,
+                }
+            ]
+        )
 
 
 def _decoded(record: bytes) -> dict[str, Any]:
@@ -110,7 +138,9 @@ def explain_staff_figure(
     ledger: LedgerDep,
     as_of: Annotated[
         int | None,
-        Query(ge=0, description="截至位置 / as known at this log position", examples=[300]),
+        Query(
+            ge=0, le=MAX_INT, description="截至位置 / as known at this log position", examples=[300]
+        ),
     ] = None,
 ) -> FigureExplanation:
     """The rule and threshold applied, the events counted and those left out with the reason."""
@@ -129,7 +159,9 @@ def explain_unit_figure(
     ledger: LedgerDep,
     as_of: Annotated[
         int | None,
-        Query(ge=0, description="截至位置 / as known at this log position", examples=[300]),
+        Query(
+            ge=0, le=MAX_INT, description="截至位置 / as known at this log position", examples=[300]
+        ),
     ] = None,
 ) -> FigureExplanation:
     """The rule and threshold applied, the events counted and those left out with the reason."""

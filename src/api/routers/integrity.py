@@ -45,30 +45,59 @@ class _Log(CheckpointRecorder, Protocol):
 
 
 class CheckpointOut(BaseModel):
-    """A kept checkpoint."""
+    """检查点 / A kept checkpoint."""
 
     size: int = Field(description="树大小 / the tree size (leaves)", examples=[2962])
-    root: str = Field(description="根哈希 / the root hash, hex", examples=["9f1c…"])
-    signers: list[str] = Field(
-        description="签名者 / the key names that signed it (the log, witnesses)"
+    root: str = Field(
+        description="根哈希 / the root hash, hex",
+        examples=["130cd873895f5311840cadd45c382a994fc96d0b854139543151b67359ea5186"],
     )
-    note: str = Field(description="签名记录 / the C2SP signed note")
+    signers: list[str] = Field(
+        description="签名者 / the key names that signed it (the log, witnesses)",
+        examples=[["assessment-ledger.local/center"]],
+    )
+    note: str = Field(
+        description="签名记录 / the C2SP signed note",
+        examples=[
+            "assessment-ledger.local/center\n2962\nEwzYc4lfUxGEDK3UXDgqmU/JbQuFQTlUMVG2c1nqUYY=\n\n"
+            "— assessment-ledger.local/center ldsI+F/mD3mJFzHI2bRqdyOUsihiNLVUKdWY4R1mA0pO3Fuls"
+            "KjTTJHVIm829CNlh8a4jMzJFjroy1gt2BrK/pgRLQ4=\n"
+        ],
+    )
 
 
 class InclusionProofOut(BaseModel):
-    """An RFC 9162 inclusion proof."""
+    """包含证明 / An RFC 9162 inclusion proof."""
 
     index: int = Field(description="叶序号 / the leaf's index", examples=[41])
     size: int = Field(description="树大小 / the tree size", examples=[2962])
-    proof: list[str] = Field(description="证明 / the audit path, bottom first, hex")
+    proof: list[str] = Field(
+        description="证明 / the audit path, bottom first, hex",
+        examples=[
+            [
+                "169b5b823c62b64ca7e5f8456a13c8d5d06f4ece522a58bc2b8a784dcf3609b0",
+                "f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a",
+                "3946ca64ff78d93ca61090a437cbb6b3d2ca0d488f5f9ccf3059608368b27693",
+            ]
+        ],
+    )
 
 
 class ConsistencyProofOut(BaseModel):
-    """An RFC 9162 consistency proof."""
+    """一致性证明 / An RFC 9162 consistency proof."""
 
     old: int = Field(description="旧树大小 / the older tree size", examples=[1200])
     new: int = Field(description="新树大小 / the newer tree size", examples=[2962])
-    proof: list[str] = Field(description="证明 / the proof, hex")
+    proof: list[str] = Field(
+        description="证明 / the proof, hex",
+        examples=[
+            [
+                "169b5b823c62b64ca7e5f8456a13c8d5d06f4ece522a58bc2b8a784dcf3609b0",
+                "f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a",
+                "3946ca64ff78d93ca61090a437cbb6b3d2ca0d488f5f9ccf3059608368b27693",
+            ]
+        ],
+    )
 
 
 def _log(ledger: AssessmentLedger) -> _Log:
@@ -118,8 +147,12 @@ def read_latest_checkpoint(reader: IntegrityReader, ledger: LedgerDep) -> Respon
 def read_inclusion_proof(
     reader: IntegrityReader,
     ledger: LedgerDep,
-    index: Annotated[int, Query(ge=0, le=MAX_INT, description="叶序号 / the leaf's index")],
-    size: Annotated[int, Query(ge=1, le=MAX_INT, description="树大小 / the tree size")],
+    index: Annotated[
+        int, Query(ge=0, le=MAX_INT, description="叶序号 / the leaf's index", examples=[41])
+    ],
+    size: Annotated[
+        int, Query(ge=1, le=MAX_INT, description="树大小 / the tree size", examples=[2962])
+    ],
 ) -> InclusionProofOut:
     """The audit path of leaf `index` in the tree of the first `size` leaves."""
     log = _log(ledger)
@@ -135,8 +168,12 @@ def read_inclusion_proof(
 def read_consistency_proof(
     reader: IntegrityReader,
     ledger: LedgerDep,
-    old: Annotated[int, Query(ge=1, le=MAX_INT, description="旧树大小 / the older tree size")],
-    new: Annotated[int, Query(ge=1, le=MAX_INT, description="新树大小 / the newer tree size")],
+    old: Annotated[
+        int, Query(ge=1, le=MAX_INT, description="旧树大小 / the older tree size", examples=[1200])
+    ],
+    new: Annotated[
+        int, Query(ge=1, le=MAX_INT, description="新树大小 / the newer tree size", examples=[2962])
+    ],
 ) -> ConsistencyProofOut:
     """The proof that the tree of `new` leaves extends the tree of `old` leaves."""
     log = _log(ledger)

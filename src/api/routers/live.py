@@ -13,6 +13,7 @@ from api.auth import CurrentAccount
 from api.deps import LedgerDep
 from api.live import LogFeed
 from api.problems import problem_responses
+from api.schemas import MAX_INT
 from ledger.clock import local_date
 from ledger.errors import RoleRequired
 from ledger.values import Role
@@ -43,17 +44,34 @@ def dashboard_reader(account: CurrentAccount, ledger: LedgerDep) -> str:
 async def stream_events(
     request: Request,
     reader: Annotated[str, Depends(dashboard_reader)],
-    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            description=(
+                "上次收到的事件编号 / the id of the last event received (its log position): the "
+                "stream resumes after it; anything but a decimal number is ignored"
+            ),
+            examples=["2961"],
+        ),
+    ] = None,
     after: Annotated[
-        int | None, Query(ge=0, description="从此位置之后 / events after this position")
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_INT,
+            description="从此位置之后 / events after this position",
+            examples=[2961],
+        ),
     ] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Every event after `Last-Event-ID` (or `after`, or from now), then each new one: `id` is
     the log position, `event` the topic, `data` the envelope."""
     feed: LogFeed = request.app.state.live
     start = feed.head if after is None else after
-    if last_event_id is not None and last_event_id.isdigit():
-        start = int(last_event_id)
+    # A browser echoes whatever id it last saw; only ASCII digits are a position ("²" is a
+    # digit to str.isdigit but not to int).
+    if last_event_id is not None and last_event_id.isascii() and last_event_id.isdigit():
+        start = min(int(last_event_id), MAX_INT)
     async for envelope in feed.envelopes(start):
         yield ServerSentEvent(
             id=str(envelope.position), event=envelope.topic, data=envelope.as_data()

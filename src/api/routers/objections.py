@@ -48,25 +48,28 @@ ObjectionNumber = Annotated[
 
 
 class Decider(StrEnum):
-    """Who decides an objection (R-40): the clerk, or the leading group for entries whose source
-    is the supervision office's own inspection."""
+    """异议决定人 / Who decides an objection (R-40): the clerk, or the leading group for
+    entries whose source is the supervision office's own inspection: `supervision_clerk`
+    督查室工作人员 (the supervision clerk), `leading_group` 考核领导小组 (the leading group)."""
 
     SUPERVISION_CLERK = "supervision_clerk"
     LEADING_GROUP = "leading_group"
 
 
 class Notice(BaseModel):
-    """The day the staff member was told (R-40's objection clock starts)."""
+    """通知 / The day the staff member was told (R-40's objection clock starts)."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"effective_on": "2025-03-10"}]}
     )
 
-    effective_on: date = Field(description="通知日期 / the day they were told")
+    effective_on: date = Field(
+        description="通知日期 / the day they were told", examples=["2025-03-10"]
+    )
 
 
 class ObjectionRaising(BaseModel):
-    """A staff member's objection to a notified deduction or veto case (R-40)."""
+    """提出异议 / A staff member's objection to a notified deduction or veto case (R-40)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -78,14 +81,25 @@ class ObjectionRaising(BaseModel):
     )
 
     entry: int = Field(
-        ge=1, le=MAX_INT, description="条目编号 / the deduction's or veto case's number"
+        ge=1,
+        le=MAX_INT,
+        description="条目编号 / the deduction's or veto case's number",
+        examples=[3],
     )
-    grounds: str = Field(min_length=1, max_length=4000, description="理由 / the grounds")
-    effective_on: date = Field(description="生效日期 / the day it was raised")
+    grounds: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="理由 / the grounds",
+        examples=["当日已按规定请假，有请假审批单为证"],
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day it was raised", examples=["2025-03-11"]
+    )
 
 
 class ObjectionDecision(BaseModel):
-    """The decision on an objection: upheld, amended (new quantity or points) or revoked."""
+    """异议决定 / The decision on an objection: upheld, amended (new quantity or points) or
+    revoked."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -101,26 +115,51 @@ class ObjectionDecision(BaseModel):
         },
     )
 
-    outcome: ObjectionOutcome = Field(description="结果 / upheld, amended or revoked")
-    reason: str = Field(min_length=1, max_length=1000, description="理由 / why")
-    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
-    effective_on: date = Field(description="生效日期 / the day of the decision")
-    quantity: int | None = Field(default=None, ge=1, le=1000, description="新数量 / amended")
-    points: Decimal | None = Field(default=None, description="新分值 / amended, steps of 0.5")
+    outcome: ObjectionOutcome = Field(
+        description="结果 / upheld, amended or revoked", examples=["revoked"]
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="理由 / why",
+        examples=["异议成立：当日已按规定请假，考勤记录有误"],
+    )
+    decision_ref: str = Field(
+        min_length=1, max_length=200, description="决定文号 / decision", examples=["SV-2025-17"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2025-03-14"]
+    )
+    quantity: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="新数量 / amended (outcome amended only)",
+        examples=[1],
+    )
+    points: Decimal | None = Field(
+        default=None,
+        description="新分值 / amended, steps of 0.5 (outcome amended only)",
+        examples=["0.5"],
+    )
 
 
 class ChallengeRequest(BaseModel):
-    """A review request or an appeal of an incompetent or unqualified grade (R-41)."""
+    """复核申请或申诉 / A review request or an appeal of an incompetent or unqualified grade
+    (R-41)."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"effective_on": "2026-03-12"}]}
     )
 
-    effective_on: date = Field(description="生效日期 / the day it was lodged")
+    effective_on: date = Field(
+        description="生效日期 / the day it was lodged", examples=["2026-03-12"]
+    )
 
 
 class ChallengeDecision(BaseModel):
-    """The assigned reviewer's decision: the grade upheld, or a better one (never worse)."""
+    """复核或申诉决定 / The assigned reviewer's decision: the grade upheld, or a better one
+    (never worse)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -136,14 +175,27 @@ class ChallengeDecision(BaseModel):
         },
     )
 
-    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
-    reason: str = Field(min_length=1, max_length=1000, description="理由 / why")
-    effective_on: date = Field(description="生效日期 / the day of the decision")
-    grade: Grade | None = Field(default=None, description="等次 / a better grade (null: upheld)")
+    decision_ref: str = Field(
+        min_length=1, max_length=200, description="决定文号 / decision", examples=["REV-2026-1"]
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="理由 / why",
+        examples=["复核认定不属本人责任"],
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2026-03-30"]
+    )
+    grade: Grade | None = Field(
+        default=None,
+        description="等次 / a better grade (null: upheld)",
+        examples=["basically_competent"],
+    )
 
 
 class Extension(BaseModel):
-    """The one extension of the appeal's decision clock."""
+    """延长申诉期限 / The one extension of the appeal's decision clock."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -152,34 +204,48 @@ class Extension(BaseModel):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=1000, description="理由 / why")
-    effective_on: date = Field(description="生效日期 / the day of the extension")
+    reason: str = Field(
+        min_length=1, max_length=1000, description="理由 / why", examples=["witnesses to hear"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the extension", examples=["2026-05-20"]
+    )
 
 
 class StageOut(BaseModel):
-    """A review or an appeal as it stands."""
+    """复核或申诉 / A review or an appeal as it stands."""
 
-    lodged_on: date
-    decision_due_on: date
-    extended: bool
-    decided_on: date | None
-    outcome: str | None = Field(description="结果 / upheld or changed")
-    late: bool
+    lodged_on: date = Field(description="提出日期 / the day it was lodged", examples=["2026-03-10"])
+    decision_due_on: date = Field(
+        description="决定期限 / the day the decision is due (R-41)", examples=["2026-04-09"]
+    )
+    extended: bool = Field(description="已延长 / the appeal's clock was extended", examples=[False])
+    decided_on: date | None = Field(
+        description="决定日期 / the day it was decided, null while open", examples=[None]
+    )
+    outcome: str | None = Field(description="结果 / upheld or changed", examples=["upheld"])
+    late: bool = Field(description="逾期 / decided after its due day", examples=[False])
 
 
 class GradeChallengeOut(BaseModel):
-    """The review and appeal of a person's grade of a year."""
+    """等次的复核与申诉 / The review and appeal of a person's grade of a year."""
 
-    staff_number: str = Field(examples=["S001"])
-    year: int = Field(examples=[2025])
-    grade: Grade = Field(description="原等次 / the grade as decided")
-    standing_grade: Grade = Field(description="现等次 / the grade after the last change")
-    notified_on: date
-    review: StageOut | None
-    appeal: StageOut | None
+    staff_number: str = Field(description="员工编号 / the staff member", examples=["S001"])
+    year: int = Field(description="考核年度 / the year of the grade", examples=[2025])
+    grade: Grade = Field(description="原等次 / the grade as decided", examples=["incompetent"])
+    standing_grade: Grade = Field(
+        description="现等次 / the grade after the last change", examples=["basically_competent"]
+    )
+    notified_on: date = Field(
+        description="通知日期 / the day the person was told of the grade (R-41's clocks start)",
+        examples=["2026-03-02"],
+    )
+    review: StageOut | None = Field(description="复核 / the review, null if none was requested")
+    appeal: StageOut | None = Field(description="申诉 / the appeal, null if none was lodged")
 
 
-def _stage(stage: Stage | None) -> StageOut | None:
+def stage_out(stage: Stage | None) -> StageOut | None:
+    """A stage of a challenge as it stands, or None."""
     if stage is None:
         return None
     return StageOut(
@@ -285,7 +351,8 @@ def decide_objection(
         Decider,
         Query(
             description="以何角色 / leading_group for supervision_inspection entries, otherwise "
-            "supervision_clerk (you must hold it that day)"
+            "supervision_clerk (you must hold it that day)",
+            examples=["supervision_clerk"],
         ),
     ] = Decider.SUPERVISION_CLERK,
     idempotency_key: IdempotencyKey = None,
@@ -329,8 +396,8 @@ def read_grade_challenge(
         grade=challenge.grade,
         standing_grade=challenge.standing_grade,
         notified_on=challenge.notified_on,
-        review=_stage(challenge.review),
-        appeal=_stage(challenge.appeal),
+        review=stage_out(challenge.review),
+        appeal=stage_out(challenge.appeal),
     )
 
 

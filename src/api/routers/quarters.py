@@ -39,7 +39,8 @@ Codes = list[str]
 
 
 class OpinionSubmission(BaseModel):
-    """A functional office's written opinion on a staff member or a unit (R-08)."""
+    """职能处室书面意见 / A functional office's written opinion on a staff member or a unit
+    (R-08)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -54,40 +55,57 @@ class OpinionSubmission(BaseModel):
         },
     )
 
-    subject: str = Field(min_length=1, max_length=40, description="对象 / staff number or unit")
-    opinion: str = Field(min_length=1, max_length=4000, description="意见 / the written opinion")
-    effective_on: date = Field(description="生效日期 / the day it was submitted")
+    subject: str = Field(
+        min_length=1, max_length=40, description="对象 / staff number or unit", examples=["S001"]
+    )
+    opinion: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="意见 / the written opinion",
+        examples=["服务规范，群众评价较好，未发现违反工作纪律情况"],
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day it was submitted", examples=["2025-03-28"]
+    )
     office: str | None = Field(
         default=None,
         max_length=40,
         description="处室 / the office acted for (only when you hold the grant for several)",
+        examples=["O01"],
     )
 
 
 class Dated(BaseModel):
-    """A step that only needs its day."""
+    """只需日期的步骤 / A step that only needs its day."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"effective_on": "2025-04-02"}]}
     )
 
-    effective_on: date = Field(description="生效日期 / the day of the step")
+    effective_on: date = Field(
+        description="生效日期 / the day of the step", examples=["2025-04-02"]
+    )
 
 
 class MutualEvaluationOpening(BaseModel):
-    """A branch's mutual evaluation among its windows, run open or unlinkable (SPEC 5)."""
+    """开启窗口互评 / A branch's mutual evaluation among its windows, run open or unlinkable
+    (SPEC 5)."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"mode": "unlinkable", "effective_on": "2025-04-03"}]},
     )
 
-    mode: BallotMode = Field(description="方式 / open (ballots name voters) or unlinkable")
-    effective_on: date | None = Field(default=None, description="生效日期 / default: today")
+    mode: BallotMode = Field(
+        description="方式 / open (ballots name voters) or unlinkable", examples=["unlinkable"]
+    )
+    effective_on: date | None = Field(
+        default=None, description="生效日期 / default: today", examples=["2025-04-03"]
+    )
 
 
 class Ballot(BaseModel):
-    """A branch member's ratings of every other window of the branch (R-10)."""
+    """互评选票 / A branch member's ratings of every other window of the branch (R-10)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -95,21 +113,26 @@ class Ballot(BaseModel):
     )
 
     ratings: dict[str, Rating] = Field(
-        description="评价 / window code → excellent, good, fair or poor (not your own window)"
+        description="评价 / window code → excellent, good, fair or poor (not your own window)",
+        examples=[{"W02": "excellent", "W03": "good"}],
     )
-    effective_on: date | None = Field(default=None, description="生效日期 / default: today")
+    effective_on: date | None = Field(
+        default=None, description="生效日期 / default: today", examples=["2025-04-07"]
+    )
 
 
 class Tally(BaseModel):
-    """The branch secretary counts the ballots."""
+    """计票 / The branch secretary counts the ballots."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
-    effective_on: date | None = Field(default=None, description="生效日期 / default: today")
+    effective_on: date | None = Field(
+        default=None, description="生效日期 / default: today", examples=["2025-04-08"]
+    )
 
 
 class Recommendations(BaseModel):
-    """A branch's recommended excellent individuals and windows (R-10)."""
+    """支部推荐 / A branch's recommended excellent individuals and windows (R-10)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -124,13 +147,20 @@ class Recommendations(BaseModel):
         },
     )
 
-    excellent_individuals: Codes = Field(max_length=500, description="优秀个人 / staff numbers")
-    excellent_windows: Codes = Field(max_length=500, description="优秀窗口 / window codes")
-    effective_on: date = Field(description="生效日期 / the day of the recommendation")
+    excellent_individuals: Codes = Field(
+        max_length=500, description="优秀个人 / staff numbers", examples=[["S004"]]
+    )
+    excellent_windows: Codes = Field(
+        max_length=500, description="优秀窗口 / window codes", examples=[["W01"]]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the recommendation", examples=["2025-04-09"]
+    )
 
 
 class Examination(BaseModel):
-    """The leading group's preliminary examination: which recommendations it accepts."""
+    """初审 / The leading group's preliminary examination: which recommendations it
+    accepts."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -145,13 +175,20 @@ class Examination(BaseModel):
         },
     )
 
-    accepted_individuals: Codes = Field(max_length=500, description="接受的个人 / staff numbers")
-    accepted_windows: Codes = Field(max_length=500, description="接受的窗口 / window codes")
-    effective_on: date = Field(description="生效日期 / the day of the examination")
+    accepted_individuals: Codes = Field(
+        max_length=500, description="接受的个人 / staff numbers", examples=[["S004"]]
+    )
+    accepted_windows: Codes = Field(
+        max_length=500, description="接受的窗口 / window codes", examples=[["W01", "W04"]]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the examination", examples=["2025-04-11"]
+    )
 
 
 class Results(BaseModel):
-    """The leading group's decision publishing the quarter's results (R-11, D-15)."""
+    """季度结果 / The leading group's decision publishing the quarter's results (R-11,
+    D-15)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -160,88 +197,144 @@ class Results(BaseModel):
         },
     )
 
-    decision_ref: str = Field(min_length=1, max_length=200, description="决定文号 / decision")
-    effective_on: date = Field(description="生效日期 / the day of the decision")
+    decision_ref: str = Field(
+        min_length=1, max_length=200, description="决定文号 / decision", examples=["LG-2025-Q1"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2025-04-11"]
+    )
     decided_at_position: int | None = Field(
         default=None,
         ge=1,
         le=MAX_INT,
         description="依据位置 / the figures' log position (default: head)",
+        examples=[1187],
     )
 
 
 class BallotReceipt(BaseModel):
-    """That a ballot was accepted. An unlinkable ballot's receipt says nothing more: no log
-    position, no version, no key and no echo of the ratings."""
+    """选票回执 / That a ballot was accepted. An unlinkable ballot's receipt says nothing more:
+    no log position, no version, no key and no echo of the ratings."""
 
-    accepted: Literal[True] = Field(description="已接受 / the ballot is recorded or staged")
-    mode: BallotMode = Field(description="方式 / the evaluation's mode")
-    position: int | None = Field(
-        description="日志位置 / the ballot event's position (open ballots only)"
+    accepted: Literal[True] = Field(
+        description="已接受 / the ballot is recorded or staged", examples=[True]
     )
-    replayed: bool = Field(description="重放 / an idempotent retry (nothing recorded again)")
+    mode: BallotMode = Field(description="方式 / the evaluation's mode", examples=["unlinkable"])
+    position: int | None = Field(
+        description="日志位置 / the ballot event's position (open ballots only)", examples=[None]
+    )
+    replayed: bool = Field(
+        description="重放 / an idempotent retry (nothing recorded again)", examples=[False]
+    )
 
 
 class OpinionOut(BaseModel):
-    """An opinion submitted (its text is in the event)."""
+    """已提交的意见 / An opinion submitted (its text is in the event)."""
 
-    number: int = Field(description="编号 / the opinion's number (its event's version)")
-    office: str
-    subject: str
-    effective_on: date
+    number: int = Field(
+        description="编号 / the opinion's number (its event's version)", examples=[2]
+    )
+    office: str = Field(description="处室 / the office that wrote it", examples=["O01"])
+    subject: str = Field(description="对象 / the staff number or unit", examples=["S001"])
+    effective_on: date = Field(
+        description="生效日期 / the day it was submitted", examples=["2025-03-27"]
+    )
 
 
 class CompilationOut(BaseModel):
-    """The compilation sent to the branches (R-09)."""
+    """意见汇总 / The compilation sent to the branches (R-09)."""
 
-    effective_on: date
-    due_on: date = Field(description="截止 / the D-16 deadline")
-    late: bool
-    opinions: list[int]
-    sent_to: list[str]
+    effective_on: date = Field(
+        description="生效日期 / the day it was sent", examples=["2025-04-02"]
+    )
+    due_on: date = Field(description="截止 / the D-16 deadline", examples=["2025-04-03"])
+    late: bool = Field(description="逾期 / sent after the deadline (flagged)", examples=[False])
+    opinions: list[int] = Field(
+        description="意见 / the opinions compiled, by number", examples=[[2, 3, 4]]
+    )
+    sent_to: list[str] = Field(
+        description="发送至 / the party branches it was sent to", examples=[["B1", "B2"]]
+    )
 
 
 class TallyCount(BaseModel):
-    """The count of one rating for one window."""
+    """计票结果 / The count of one rating for one window."""
 
-    window: str
-    rating: str
-    count: int
+    window: str = Field(description="窗口 / the window code", examples=["W01"])
+    rating: str = Field(description="评价 / excellent, good, fair or poor", examples=["excellent"])
+    count: int = Field(description="票数 / how many ballots gave it", examples=[5])
 
 
 class MutualEvaluationOut(BaseModel):
-    """A branch's mutual evaluation."""
+    """支部窗口互评 / A branch's mutual evaluation."""
 
-    branch: str
-    mode: BallotMode
-    windows: list[str]
-    opened_on: date
-    voters: int = Field(description="投票人数 / how many members have voted")
-    tallied_on: date | None
-    ballot_count: int
-    tallies: list[TallyCount] | None
+    branch: str = Field(description="党支部 / the party branch", examples=["B1"])
+    mode: BallotMode = Field(description="方式 / open or unlinkable ballots", examples=["open"])
+    windows: list[str] = Field(
+        description="窗口 / the branch's windows rated", examples=[["W01", "W02", "W03"]]
+    )
+    opened_on: date = Field(description="开启日期 / the day it opened", examples=["2025-04-03"])
+    voters: int = Field(description="投票人数 / how many members have voted", examples=[15])
+    tallied_on: date | None = Field(
+        description="计票日期 / the day of the tally, null before it", examples=["2025-04-08"]
+    )
+    ballot_count: int = Field(description="选票数 / the ballots counted", examples=[15])
+    tallies: list[TallyCount] | None = Field(
+        description="计票结果 / the counts per window and rating, null before the tally"
+    )
 
 
 class SelectionOut(BaseModel):
-    """Recommended, accepted or published excellent individuals and windows."""
+    """优秀个人与窗口 / Recommended, accepted or published excellent individuals and
+    windows."""
 
-    individuals: list[str]
-    windows: list[str]
-    effective_on: date
-    decision_ref: str | None = None
+    individuals: list[str] = Field(
+        description="优秀个人 / staff numbers", examples=[["S0042", "S0079"]]
+    )
+    windows: list[str] = Field(description="优秀窗口 / window codes", examples=[["W02", "W07"]])
+    effective_on: date = Field(
+        description="生效日期 / the day of the step", examples=["2025-04-11"]
+    )
+    decision_ref: str | None = Field(
+        default=None,
+        description="决定文号 / the decision (the results only, else null)",
+        examples=["LG-2025-Q1"],
+    )
 
 
 class QuarterlyEvaluationOut(BaseModel):
-    """A quarter's evaluation as recorded now."""
+    """季度评价 / A quarter's evaluation as recorded now."""
 
-    period: str = Field(examples=["2025-Q1"])
-    started_on: date
-    opinions: list[OpinionOut]
-    compilation: CompilationOut | None
-    mutual_evaluations: list[MutualEvaluationOut]
-    recommendations: dict[str, SelectionOut] = Field(description="推荐 / by branch")
-    examination: SelectionOut | None
-    results: SelectionOut | None
+    period: str = Field(description="季度 / the quarter", examples=["2025-Q1"])
+    started_on: date = Field(
+        description="开始日期 / the day of its first step", examples=["2025-03-27"]
+    )
+    opinions: list[OpinionOut] = Field(description="书面意见 / the offices' opinions")
+    compilation: CompilationOut | None = Field(
+        description="意见汇总 / the compilation, null before it"
+    )
+    mutual_evaluations: list[MutualEvaluationOut] = Field(
+        description="窗口互评 / each branch's mutual evaluation"
+    )
+    recommendations: dict[str, SelectionOut] = Field(
+        description="推荐 / by branch",
+        examples=[
+            {
+                "B1": {
+                    "individuals": ["S0042"],
+                    "windows": ["W02"],
+                    "effective_on": "2025-04-09",
+                    "decision_ref": None,
+                }
+            }
+        ],
+    )
+    examination: SelectionOut | None = Field(
+        description="初审 / the leading group's examination, null before it"
+    )
+    results: SelectionOut | None = Field(
+        description="结果 / the published results, null before the decision"
+    )
 
 
 @router.get("", summary="季度评价 / a quarter's evaluation")

@@ -28,7 +28,9 @@ from ledger.values import Actor, Role
 
 
 class ObjectionOutcome(StrEnum):
-    """How the leading group resolved an objection raised during publicity (R-18)."""
+    """公示异议的处理 / How the leading group resolved an objection raised during publicity
+    (R-18): `upheld` 异议成立 (the person's grade is lowered, or the window's title
+    withdrawn), `dismissed` 异议不成立 (the publicised list stands)."""
 
     UPHELD = "upheld"
     DISMISSED = "dismissed"

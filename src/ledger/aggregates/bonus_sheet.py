@@ -29,7 +29,9 @@ Payload = Mapping[str, Any]
 
 
 class HeadReduction(StrEnum):
-    """How the leading group reduces the debtor's own bonus for one head-liability item (D-08)."""
+    """负责人奖金扣减 / How the leading group reduces the debtor's own bonus for one
+    head-liability item (D-08): `none` 不扣减 (no reduction), `halved` 减半 (halved),
+    `cancelled` 取消 (cancelled), `amount` 按金额 (by a stated amount of yuan)."""
 
     NONE = "none"
     HALVED = "halved"

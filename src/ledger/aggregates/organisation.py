@@ -59,6 +59,15 @@ class Organisation(LedgerAggregate):
         """Whether the person held the role (with that scope) on the day."""
         return any(t.covers(on) for t in self.holdings.get((person_id, role, scope), []))
 
+    def ever_held(self, person_id: str, role: Role) -> bool:
+        """Whether the person held the role, in any scope, for at least one day."""
+        return any(
+            # A holding ended on the day it began covered no day at all.
+            any(t.end is None or t.start < t.end for t in tenures)
+            for (holder, held, _scope), tenures in self.holdings.items()
+            if holder == person_id and held == role
+        )
+
     def _open_holding(self, person_id: str, role: Role, scope: str, start: date) -> None:
         self.holdings.setdefault((person_id, role, scope), []).append(Tenure(start))
 

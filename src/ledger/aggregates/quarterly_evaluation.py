@@ -25,7 +25,9 @@ from ledger.values import Actor, Period, PeriodKind, Role
 
 
 class BallotMode(StrEnum):
-    """How a branch's mutual evaluation is run (SPEC section 5)."""
+    """投票方式 / How a branch's mutual evaluation is run (SPEC section 5): `open` 记名 (each
+    ballot is an event naming its voter), `unlinkable` 不可关联 (only participation is an
+    event; the ballots are committed, shuffled, at the tally)."""
 
     OPEN = "open"
     """Each ballot is an event naming its voter."""
@@ -34,7 +36,8 @@ class BallotMode(StrEnum):
 
 
 class Rating(StrEnum):
-    """The four marks of R-10."""
+    """互评等次 / The four marks of R-10: `excellent` 优秀, `good` 良好, `fair` 一般,
+    `poor` 差."""
 
     EXCELLENT = "excellent"
     GOOD = "good"

@@ -865,7 +865,9 @@ class Staff(LedgerAggregate):
 
 
 class ObjectionOutcome(StrEnum):
-    """How an objection to an entry was decided (R-40)."""
+    """异议决定 / How an objection to an entry was decided (R-40): `upheld` 维持 (the entry
+    stands), `amended` 更正 (its points or quantity changed), `revoked` 撤销 (the entry
+    withdrawn)."""
 
     UPHELD = "upheld"
     AMENDED = "amended"

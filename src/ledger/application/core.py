@@ -60,6 +60,7 @@ from ledger.values import (
     CatalogueUnit,
     Period,
     Role,
+    UnitKind,
     parse_points,
 )
 
@@ -72,8 +73,12 @@ MAX_PAGE = 1000
 MAX_QUANTITY = 1000
 """Far above any real absence in half days, and well inside what a payload can hold."""
 
-PERIOD_DECIDED_TOPIC = "ledger.round.PeriodDecided.v1"
-"""The period decision's event: a save that records one is followed by a checkpoint."""
+CHECKPOINT_TOPICS = frozenset(
+    {"ledger.round.PeriodDecided.v1", "ledger.annual.FiledWithHigherAuthority.v1"}
+)
+"""The events a save is followed by a checkpoint for: a period's decision, and the year's
+filing with the higher authority (what leaves the center then is covered by a signed head that
+includes the filing itself, the notifications, signatures and home-unit filings before it)."""
 
 
 @dataclass(frozen=True)
@@ -190,13 +195,14 @@ class LedgerCore(Application[UUID]):
             self._checkpoint_after(recordings)
 
     def _checkpoint_after(self, recordings: list[Recording[UUID]]) -> None:
-        """Publish a checkpoint after a save that recorded a period decision, whatever command
-        recorded it, when a signer is configured. The save is committed by now: a failure is
-        raised as CheckpointNotPublished, which says so, rather than lost in a log."""
+        """Publish a checkpoint after a save that recorded a period decision or the year's filing
+        with the higher authority, whatever command recorded it, when a signer is configured.
+        The save is committed by now: a failure is raised as CheckpointNotPublished, which says
+        so, rather than lost in a log."""
         signer, origin = self.checkpoint_signer, self.log_origin
         if signer is None or origin is None:
             return
-        if not any(r.notification.topic == PERIOD_DECIDED_TOPIC for r in recordings):
+        if not any(r.notification.topic in CHECKPOINT_TOPICS for r in recordings):
             return
         try:
             take_checkpoint(cast(CheckpointRecorder, self.recorder), origin, signer)
@@ -224,7 +230,7 @@ class LedgerCore(Application[UUID]):
     ) -> Outcome:
         """Decide and save atomically, honouring an idempotency key."""
         if idempotency_key is None:
-            return self._decide_and_save(command, decide, None)
+            return self._decide_and_save(command, actor, decide, None)
         if self._current_batch() is not None:
             raise RuntimeError("idempotency keys are for single commands, not batches")
         fingerprint = hashlib.sha256(
@@ -239,7 +245,7 @@ class LedgerCore(Application[UUID]):
                 actor.person_id, idempotency_key, fingerprint, command, outcome=""
             )
             try:
-                return self._decide_and_save(command, decide, record)
+                return self._decide_and_save(command, actor, decide, record)
             except ConcurrentWrite:
                 # Another process may have recorded the same key between our check and save.
                 replay = self._replay(actor, idempotency_key, fingerprint)
@@ -248,30 +254,39 @@ class LedgerCore(Application[UUID]):
                 raise
 
     @contextmanager
-    def expecting(self, record_id: UUID, version: int) -> Iterator[None]:
+    def expecting(self, record_id: UUID, version: int, what: str = "") -> Iterator[None]:
         """Refuse the commands of this block (VersionMismatch) unless the record is still at
-        `version` when they are decided (HTTP If-Match). The save's optimistic concurrency
-        check then keeps it so until the commit: a writer in between makes it a ConcurrentWrite."""
+        `version` when they are decided (HTTP If-Match), and (RecordNotFound, naming it as `what`)
+        if it is not recorded. The save's optimistic concurrency check then keeps it so until the
+        commit: a writer in between makes it a ConcurrentWrite."""
         previous = getattr(self._expectations, "current", None)
-        self._expectations.current = (record_id, version)
+        self._expectations.current = (record_id, version, what)
         try:
             yield
         finally:
             self._expectations.current = previous
 
     def _check_expected_version(self, changes: Changes | None) -> None:
-        expected: tuple[UUID, int] | None = getattr(self._expectations, "current", None)
+        expected: tuple[UUID, int, str] | None = getattr(self._expectations, "current", None)
         if expected is None:
             return
-        record_id, version = expected
+        record_id, version, what = expected
         aggregates = changes.aggregates if changes is not None else []
         touched = next((a for a in aggregates if a.id == record_id), None)
         if touched is not None:
+            # Its version before this command's events (0 when the command creates it).
             current = touched.version - len(touched.pending_events)
-        elif not self._exists(record_id):
-            raise RecordNotFound(f"record {record_id} named by the If-Match is not recorded")
-        else:
+        elif self._exists(record_id):
             current = self._load(record_id, for_update=False).version
+        else:
+            current = 0
+        if current == 0:
+            # Missing, or created by this very command: the If-Match names nothing recorded.
+            raise RecordNotFound(
+                f"{what} is not recorded"
+                if what
+                else f"record {record_id} named by the If-Match is not recorded"
+            )
         if current != version:
             raise VersionMismatch(
                 f"the record is at version {current}, not {version} as the request expected; "
@@ -299,6 +314,7 @@ class LedgerCore(Application[UUID]):
     def _decide_and_save(
         self,
         command: str,
+        actor: Actor,
         decide: Callable[[date], Changes],
         record: IdempotencyRecord | None,
     ) -> Outcome:
@@ -310,15 +326,21 @@ class LedgerCore(Application[UUID]):
             self._command_reads.current = reads
             try:
                 with command_time(now):
-                    # Before deciding, so a record that moved on answers "stale" rather than
-                    # whatever rule its new state breaks; after, for the version decided on.
-                    self._check_expected_version(None)
                     try:
                         changes = decide(local_date(now))
-                    except LedgerError:
-                        # A record that moved on while this was decided: that is the answer.
+                    except RoleRequired:
+                        # The command's own role check: it comes before the state of the record
+                        # an If-Match names.
+                        raise
+                    except Exception:
+                        # Refused for the records' state, which a person who never held the role
+                        # they act in must not learn (SPEC section 5): the role is the answer.
+                        self._refuse_unless_ever_held(command, actor)
+                        # A record that is missing or moved on answers "not found" or "stale"
+                        # rather than whatever rule its state breaks.
                         self._check_expected_version(None)
                         raise
+                    # The version decided on, which the save then keeps until the commit.
                     self._check_expected_version(changes)
             finally:
                 self._command_reads.current = None
@@ -390,6 +412,9 @@ class LedgerCore(Application[UUID]):
         """Decide a command against the batch's records and keep its events for the batch."""
         batch = self._current_batch()
         assert batch is not None
+        # No never-held check on a refusal (as `_decide_and_save` makes): a batch (the demo's
+        # seeding, on the server) grants and appoints on records not saved yet, which that check
+        # would not see; and a refusal there fails the whole batch anyway.
         try:
             with command_time(now):
                 changes = decide(local_date(now))
@@ -575,6 +600,39 @@ class LedgerCore(Application[UUID]):
             raise RoleRequired(
                 needed, f"{actor.person_id} did not hold {role.value}{where} on {on}"
             )
+
+    def _refuse_unless_ever_held(self, command: str, actor: Actor) -> None:
+        """Refuse an actor whose person never held the role they act in, in any scope, on any
+        day; the precise check (scope and date) is each command's `_authorise`."""
+        if not self._ever_held(actor.person_id, actor.role):
+            role = actor.role.value
+            # From None: the refusal it replaces named the records' state.
+            raise RoleRequired(
+                role, f"{command} as {role}: {actor.person_id} never held {role}"
+            ) from None
+
+    def _ever_held(self, person_id: str, role: Role) -> bool:
+        """Whether the person held the role, in any scope, on any day, as recorded now."""
+        if role is Role.OPERATOR:
+            return person_id == OPERATOR.person_id
+        if role is Role.STAFF:
+            return self._exists(Staff.create_id(person_id))
+        if role in (Role.WINDOW_HEAD, Role.OFFICE_HEAD, Role.LEADER_IN_CHARGE):
+            # Heads and leaders in charge are on the units' records, which no index lists; the
+            # folded state has them all, and the commands of these roles fold it anyway.
+            with self.policy_state() as state:
+                for unit in state.units.values():
+                    if role is Role.LEADER_IN_CHARGE:
+                        terms = unit.leaders_in_charge
+                    elif (role is Role.WINDOW_HEAD) == (unit.kind is UnitKind.WINDOW):
+                        terms = unit.heads
+                    else:
+                        continue
+                    if any(term.person_id == person_id for term in terms):
+                        return True
+            return False
+        organisation = self.organisation()
+        return organisation is not None and organisation.ever_held(person_id, role)
 
     def _registered_on_or_before(self, staff_number: str, on: date) -> bool:
         if not self._exists(Staff.create_id(staff_number)):

@@ -203,6 +203,10 @@ class ObjectionCommands(LedgerCore):
         The supervision office decides; the leading group for `supervision_inspection` entries."""
 
         def decide(today: date) -> Changes:
+            # Either deciding role first, before the objection is looked up (SPEC section 5);
+            # which of the two it must be depends on the entry objected to.
+            deciders = (Role.SUPERVISION_CLERK, Role.LEADING_GROUP)
+            self._authorise(actor, deciders, effective_on, command="decide_objection")
             staff = self.staff(staff_number)
             raised = staff.objection(objection)
             needed = (

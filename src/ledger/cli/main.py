@@ -163,7 +163,8 @@ def _where(settings: Settings) -> str:
 @contextmanager
 def open_ledger(settings: Settings, clock: Clock = system_clock) -> Iterator[AssessmentLedger]:
     """The ledger on the configured store (the SQLite file's directory is created), closed after;
-    with the log's key in the key directory, it publishes a checkpoint at every period decision."""
+    with the log's key in the key directory, it publishes a checkpoint at every period decision
+    and at the year's filing with the higher authority."""
     if settings.store == "sqlite":
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     keys = KeyDirectory(settings.key_dir)

@@ -1,5 +1,6 @@
 """`ledger round show PERIOD`: where a period's procedure stands (issue 5 item 7): each step,
-whether it is done, what is missing, who must act and by when."""
+whether it is done, what is missing, who must act and by when; for a decided period, the late
+entries the leading group has still to resolve (SPEC section 3, D-13)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli.main import load_settings, open_ledger
+from ledger.projections.rounds import round_status
 
 round_app = typer.Typer(help="Assessment rounds: where each period's procedure stands.")
 
@@ -18,9 +20,10 @@ def round_show(
     period: Annotated[str, typer.Argument(help="2025-03, 2025-Q1, 2025-H1 or 2025")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
-    """Print the period's procedure step by step."""
+    """Print the period's procedure step by step, open late entries last."""
     with open_ledger(load_settings()) as ledger:
-        status = ledger.procedure_status(period)
+        found = round_status(ledger, period)
+    status = found.status
     if as_json:
         current = status.current
         typer.echo(
@@ -44,6 +47,21 @@ def round_show(
                             "missing": list(step.missing),
                         }
                         for step in status.steps
+                    ],
+                    "conflicts": [
+                        {
+                            "stream_id": conflict.stream_id,
+                            "version": conflict.version,
+                            "position": conflict.position,
+                            "what": conflict.what,
+                            "change": conflict.change,
+                            "subject": conflict.subject,
+                            "occurred_on": conflict.occurred_on.isoformat(),
+                            "item": conflict.item,
+                            "decision_ref": conflict.decision_ref,
+                            "why": conflict.why,
+                        }
+                        for conflict in found.conflicts
                     ],
                 },
                 ensure_ascii=False,

@@ -39,7 +39,11 @@ __all__ = [
 
 
 class Grade(StrEnum):
-    """Every annual grade of every scheme."""
+    """考核等次 / Every annual grade of every scheme: `excellent` 优秀, `competent` 称职,
+    `basically_competent` 基本称职 and `incompetent` 不称职 (civil servants and
+    reference-managed staff); `qualified` 合格, `basically_qualified` 基本合格 and
+    `unqualified` 不合格 (public-institution staff); `ungraded` 不定等次 (withheld where
+    national rules say so)."""
 
     EXCELLENT = "excellent"
     COMPETENT = "competent"

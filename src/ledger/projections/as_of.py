@@ -23,6 +23,7 @@ from ledger.policy import (
 )
 from ledger.projections.log import fold_log
 from ledger.projections.projector import subject_figures
+from ledger.values import Period
 
 
 def position_of(ledger: AssessmentLedger, as_of: int | datetime | None) -> int:
@@ -49,9 +50,10 @@ def figures_as_of(ledger: AssessmentLedger, as_of: int | datetime | None = None)
 def find_figure(
     state: LedgerState, kind: str, subject: str, period: str, name: str
 ) -> Figure | None:
-    """One figure of a state: subject kind ("staff" / "unit"), subject, period key, figure name."""
+    """One figure of a state: subject kind ("staff" / "unit"), subject, period key, figure name;
+    None for a key that names no period."""
     try:
-        year = int(period[:4])
+        year = Period.parse(period).first_day.year
     except ValueError:
         return None
     return next(

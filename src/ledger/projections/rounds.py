@@ -1,7 +1,8 @@
 """Late entries of a decided round (SPEC section 3, D-13): the conflicts the leading group has
-still to resolve, and the figures as decided beside the figures as they stand now.
+still to resolve, the round's status with them as its last step, and the figures as decided
+beside the figures as they stand now.
 
-Both are read from the log with the pure policy (`policy.late_entries`, `figures_as_of`), like
+All are read from the log with the pure policy (`policy.late_entries`, `figures_as_of`), like
 the other as-of queries: the figures view holds only the current figures.
 """
 
@@ -20,6 +21,7 @@ from ledger.policy import (
     late_entries,
 )
 from ledger.policy.facts import Entry, VetoEntry
+from ledger.procedure_status import ProcedureStatus
 from ledger.projections.as_of import figures_as_of, position_of, state_as_of
 
 
@@ -59,6 +61,25 @@ class Conflict:
     @property
     def resolved(self) -> bool:
         return self.resolution is not None
+
+    @property
+    def summary(self) -> str:
+        """The conflict in one line that names its subject (what a status lists as missing)."""
+        what = self.what.replace("_", " ")
+        return (
+            f"{self.subject}: {what} {self.item} of {self.occurred_on} {self.change} at "
+            f"position {self.position}, after the decision {self.decision_ref}"
+        )
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """A period's procedure status and the late entries it lists as still to resolve."""
+
+    status: ProcedureStatus
+    """With the leading group's late-entry step last while any entry is open."""
+    conflicts: tuple[Conflict, ...]
+    """The open late entries, in log order."""
 
 
 @dataclass(frozen=True)
@@ -159,8 +180,22 @@ def round_conflicts(
 ) -> tuple[Conflict, ...]:
     """The late entries of the period not yet resolved, as known at the position or moment (the
     head by default), in log order; none if the period is not decided then."""
-    state = state_as_of(ledger, as_of)
-    return tuple(c for c in _conflicts(state, period_key) if not c.resolved)
+    if as_of is None:
+        # The ledger keeps the head's state between calls: no fold of the whole log per read.
+        with ledger.policy_state() as state:
+            found = _conflicts(state, period_key)
+    else:
+        found = _conflicts(state_as_of(ledger, as_of), period_key)
+    return tuple(c for c in found if not c.resolved)
+
+
+def round_status(ledger: AssessmentLedger, period_key: str) -> RoundStatus:
+    """Where the period's procedure stands today, with its open late entries: while any is open
+    the status ends with the leading group's step of resolving them (what `ledger round show`
+    and the API show)."""
+    status = ledger.procedure_status(period_key)
+    conflicts = round_conflicts(ledger, status.period_key)
+    return RoundStatus(status.with_late_entries([c.summary for c in conflicts]), conflicts)
 
 
 def _touches(figure: Figure, subjects: set[str], refs: set[EventRef]) -> bool:
