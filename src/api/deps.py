@@ -10,8 +10,10 @@ from ledger.application import AssessmentLedger
 from ledger.settings import Settings, get_settings
 
 
-def get_ledger(request: Request) -> AssessmentLedger:
+async def get_ledger(request: Request) -> AssessmentLedger:
     """The ledger the application built at startup."""
+    # Async, though it awaits nothing: FastAPI runs a plain function in the thread pool, a hop
+    # (and back) on every request for reading an attribute.
     ledger: AssessmentLedger = request.app.state.ledger
     return ledger
 

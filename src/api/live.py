@@ -77,6 +77,9 @@ class LogFeed:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscription: Any = None
+        # Streams waiting for the head to move: with none, a new event wakes nobody (a wake is
+        # a hop onto the event loop, which the requests being answered share).
+        self._waiting = 0
         # Backfill reads of resuming clients: their own thread, never the commands' pool.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-reader")
 
@@ -122,8 +125,11 @@ class LogFeed:
 
     def _seen(self, notifications: Sequence[Notification]) -> None:
         self._recent.extend(_envelope(n) for n in notifications)
+        # The head first, then the count: a stream that starts waiting after the count was read
+        # here checks the head after it counted itself, and finds it moved.
         self._head = notifications[-1].id
-        self._wake()
+        if self._waiting:
+            self._wake()
 
     def _wake(self) -> None:
         loop, changed = self._loop, self._changed
@@ -152,8 +158,12 @@ class LogFeed:
                 position = envelope.position
             if batch:
                 continue
-            async with changed:
-                await changed.wait_for(functools.partial(self._moved_past, position))
+            self._waiting += 1
+            try:
+                async with changed:
+                    await changed.wait_for(functools.partial(self._moved_past, position))
+            finally:
+                self._waiting -= 1
 
     def _moved_past(self, position: int) -> bool:
         return self._head > position or self._stopping.is_set()

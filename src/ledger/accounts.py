@@ -152,6 +152,11 @@ class _PostgresTable:
                     "disabled boolean NOT NULL, created_at text NOT NULL)"
                 ).format(table=self._table)
             )
+            self._select_one = (
+                SQL("SELECT " + _COLUMNS + " FROM {table} WHERE username = %s")
+                .format(table=self._table)
+                .as_string(curs)
+            )
 
     def insert(self, account: Account) -> None:
         with self._datastore.transaction(commit=True) as curs:
@@ -172,14 +177,10 @@ class _PostgresTable:
                 raise AccountError(f"account {account.username!r} already exists")
 
     def get(self, username: str) -> Account | None:
-        with self._datastore.transaction(commit=False) as curs:
-            curs.execute(
-                SQL("SELECT " + _COLUMNS + " FROM {table} WHERE username = %s").format(
-                    table=self._table
-                ),
-                (username,),
-            )
-            row = curs.fetchone()
+        # Every request with a token asks this: one statement on an autocommit connection (one
+        # round trip, no BEGIN and ROLLBACK), its text rendered once and prepared by the server.
+        with self._datastore.get_connection() as conn:
+            row = conn.execute(self._select_one, (username,), prepare=True).fetchone()
         return _account(row) if row is not None else None
 
     def all(self) -> list[Account]:
