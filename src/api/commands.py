@@ -9,11 +9,13 @@ the person held that role, with its scope, on the command's date.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Header, HTTPException, Response
 
 from ledger.application import Outcome
+from ledger.errors import ConcurrentWrite
 from ledger.values import Actor, Role
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
@@ -46,6 +48,15 @@ IfMatch = Annotated[
 def actor(person_id: str, role: Role) -> Actor:
     """The actor a command records: the token's person, in the role it acts in."""
     return Actor(person_id, role)
+
+
+def appended(attempt: Callable[[], Outcome]) -> Outcome:
+    """Run a command that only appends to its record, and once more on a concurrent write: it
+    is decided again on the record as it now is (no If-Match to honour)."""
+    try:
+        return attempt()
+    except ConcurrentWrite:
+        return attempt()
 
 
 def required_version(if_match: str | None) -> int:

@@ -15,14 +15,14 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
-from api.commands import IdempotencyKey, IfMatch, actor, answer, required_version
+from api.commands import IdempotencyKey, IfMatch, actor, answer, appended, required_version
 from api.deps import LedgerDep
 from api.permissions import StaffReader
 from api.problems import problem_responses
 from api.schemas import MAX_INT, StaffNumber
 from ledger.aggregates.staff import Deduction, ObjectionOutcome, Staff
 from ledger.application import AssessmentLedger, Outcome
-from ledger.errors import ConcurrentWrite, RecordNotFound, RuleViolation
+from ledger.errors import RecordNotFound, RuleViolation
 from ledger.policy.facts import Change, Entry
 from ledger.values import DeductionSource, Role, format_points
 
@@ -455,11 +455,7 @@ def record_deduction(
             idempotency_key=idempotency_key,
         )
 
-    try:
-        outcome = attempt()
-    except ConcurrentWrite:
-        # Recording only appends: decided again on the record as it now is, once.
-        outcome = attempt()
+    outcome = appended(attempt)
     result = _result(ledger, staff_number, outcome)
     answer(response, outcome, result.record_version)
     response.headers["Location"] = f"/api/v1/staff/{staff_number}/deductions/{outcome.number}"

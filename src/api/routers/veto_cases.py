@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
-from api.commands import IdempotencyKey, IfMatch, actor, answer, required_version
+from api.commands import IdempotencyKey, IfMatch, actor, answer, appended, required_version
 from api.deps import LedgerDep
 from api.permissions import StaffReader
 from api.problems import problem_responses
@@ -26,7 +26,7 @@ from api.routers.deductions import (
 from api.schemas import StaffNumber
 from ledger.aggregates.staff import Staff
 from ledger.application import Outcome
-from ledger.errors import ConcurrentWrite, RecordNotFound
+from ledger.errors import RecordNotFound
 from ledger.values import DeductionSource, Role, VetoCase
 
 router = APIRouter(
@@ -194,11 +194,7 @@ def record_veto_case(
             idempotency_key=idempotency_key,
         )
 
-    try:
-        outcome = attempt()
-    except ConcurrentWrite:
-        # Recording only appends: decided again on the record as it now is, once.
-        outcome = attempt()
+    outcome = appended(attempt)
     result = command_result(outcome, ledger.staff_stream(staff_number))
     answer(response, outcome, result.record_version)
     response.headers["Location"] = f"/api/v1/staff/{staff_number}/veto-cases/{outcome.number}"

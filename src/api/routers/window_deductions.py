@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
-from api.commands import IdempotencyKey, IfMatch, actor, answer, required_version
+from api.commands import IdempotencyKey, IfMatch, actor, answer, appended, required_version
 from api.deps import LedgerDep
 from api.permissions import UnitReader
 from api.problems import problem_responses
@@ -29,7 +29,7 @@ from api.routers.deductions import (
 from api.schemas import UnitCode
 from ledger.aggregates.staff import Deduction
 from ledger.application import Outcome
-from ledger.errors import ConcurrentWrite, RecordNotFound
+from ledger.errors import RecordNotFound
 from ledger.values import DeductionSource, Role, format_points
 
 router = APIRouter(
@@ -180,11 +180,7 @@ def record_window_deduction(
             idempotency_key=idempotency_key,
         )
 
-    try:
-        outcome = attempt()
-    except ConcurrentWrite:
-        # Recording only appends: decided again on the record as it now is, once.
-        outcome = attempt()
+    outcome = appended(attempt)
     result = command_result(outcome, ledger.unit_stream(code))
     answer(response, outcome, result.record_version)
     response.headers["Location"] = f"/api/v1/units/{code}/deductions/{outcome.number}"
