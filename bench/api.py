@@ -6,15 +6,16 @@ application service called directly, in one run, on PostgreSQL.
   the ones behind it as it would a client's).
 * http: the same command as `POST /api/v1/staff/{n}/deductions` with a bearer token, to one
   uvicorn worker (the app as `ledger serve` runs it) pinned to core 0, from a load generator
-  pinned to core 1 (this process: threads, each with a keep-alive http.client connection), at
-  the same rate; then
-  the maximum: a closed loop of 8 connections for a bounded time, for commands and for reads
-  (`GET /api/v1/staff/{n}/events?limit=20`).
+  pinned to core 1: wrk (C; `apt-get install wrk`) when installed, one keep-alive connection
+  waiting 1/rate between requests, unique bodies from a Lua script; otherwise this process's
+  threads, each with a keep-alive http.client connection, in the same open loop as direct
+  (`--client python`); then the maximum: 8 connections back to back for a bounded time, for
+  commands and for reads (`GET /api/v1/staff/{n}/events?limit=20`).
 
 Target: at the fixed rate, HTTP adds at most 30 % to the direct cost of a command (ratio of
 medians <= 1.3). Each run uses fresh databases, dropped afterwards.
 
-    .venv/bin/python bench/api.py [--rate 40] [--seconds 10]
+    .venv/bin/python bench/api.py [--rate 40] [--seconds 10] [--client auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -191,6 +194,80 @@ def closed_loop(connections: int, seconds: float, send: Callable[[int], None]) -
     return Latencies(latencies, failures, time.perf_counter() - began, first_failure)
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A measurement's summary: requests a second, latency percentiles (seconds), failures."""
+
+    rate: float
+    p50: float
+    p90: float
+    p99: float
+    failures: int
+    first_failure: str = ""
+
+    @classmethod
+    def of(cls, latencies: Latencies) -> Measured:
+        return cls(
+            latencies.rate,
+            latencies.percentile(0.5),
+            latencies.percentile(0.9),
+            latencies.percentile(0.99),
+            latencies.failures,
+            latencies.first_failure,
+        )
+
+
+WRK_SCRIPT = """
+local counter = 0
+wrk.headers["Authorization"] = "Bearer %(token)s"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local staff = string.format("S%%04d", counter %% %(staff)d)
+  if "%(method)s" == "command" then
+    local ref = string.format("%(run)s-%%d", counter)
+    local body = '{"item_code":"ATT-01","occurred_on":"%(occurred_on)s","incident_ref":"' .. ref
+      .. '","evidence_ref":"photo-' .. ref .. '","source":"supervision_inspection"}'
+    return wrk.format("POST", "/api/v1/staff/" .. staff .. "/deductions", nil, body)
+  end
+  return wrk.format("GET", "/api/v1/staff/" .. staff .. "/events?limit=20")
+end
+delay = function() return %(delay_ms)d end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("MEASURED %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk(
+    base: str, token: str, run: str, method: str, seconds: float, connections: int, rate: float
+) -> Measured:
+    """wrk (C) on core 1: `connections` keep-alive connections for `seconds`, each waiting
+    1/rate between its requests (0: back to back); unique incident refs from its Lua script."""
+    delay_ms = round(1000 / rate) if rate else 0
+    script = WRK_SCRIPT % {
+        "token": token,
+        "staff": STAFF,
+        "method": method,
+        "run": run,
+        "occurred_on": OCCURRED_ON.isoformat(),
+        "delay_ms": delay_ms,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
+        file.write(script)
+        file.flush()
+        command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s"]
+        output = subprocess.run(
+            [*command, "-s", file.name, base], capture_output=True, text=True, check=True
+        ).stdout
+    line = next(x for x in output.splitlines() if x.startswith("MEASURED "))
+    requests, duration, p50, p90, p99, failures = (int(x) for x in line.split()[1:])
+    return Measured(requests / (duration / 1e6), p50 / 1e6, p90 / 1e6, p99 / 1e6, failures)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -270,11 +347,10 @@ def http_sender(base: str, token: str, run: str, method: str) -> Callable[[int],
     return command if method == "command" else read
 
 
-def row(name: str, measured: Latencies) -> str:
+def row(name: str, measured: Measured) -> str:
     return (
-        f"| {name} | {measured.rate:,.0f} | {measured.percentile(0.5) * 1000:.1f} | "
-        f"{measured.percentile(0.9) * 1000:.1f} | {measured.percentile(0.99) * 1000:.1f} | "
-        f"{measured.failures} |"
+        f"| {name} | {measured.rate:,.0f} | {measured.p50 * 1000:.1f} | "
+        f"{measured.p90 * 1000:.1f} | {measured.p99 * 1000:.1f} | {measured.failures} |"
     )
 
 
@@ -282,7 +358,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=40.0, help="commands a second, fixed rate")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="the load generator: wrk (C, the Debian package) when installed, else Python threads",
+    )
     options = parser.parse_args(argv)
+    use_wrk = options.client == "wrk" or (options.client == "auto" and shutil.which("wrk"))
     run = uuid.uuid4().hex[:8]
     with database(f"ledger_bench_api_{run}") as url:
         prepared(url)
@@ -304,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             for warm in range(20):
                 direct(10**8 + warm)
-            direct_fixed = open_loop(options.rate, options.seconds, direct, workers=4)
+            direct_fixed = Measured.of(open_loop(options.rate, options.seconds, direct, workers=4))
         finally:
             ledger.close()
         os.sched_setaffinity(0, {1})  # the load generator on the other core
@@ -315,21 +398,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = http_sender(base, token, f"http-{run}", "command")
             for warm in range(20):
                 command(10**8 + warm)
-            http_fixed = open_loop(options.rate, options.seconds, command)
-            http_max = closed_loop(
-                8, options.seconds, http_sender(base, token, f"max-{run}", "command")
-            )
-            reads_max = closed_loop(8, options.seconds, http_sender(base, token, run, "read"))
-    ratio = http_fixed.percentile(0.5) / direct_fixed.percentile(0.5)
+            if use_wrk:
+                seconds = options.seconds
+                http_fixed = wrk(base, token, f"w{run}", "command", seconds, 1, options.rate)
+                http_max = wrk(base, token, f"m{run}", "command", seconds, 8, 0)
+                reads_max = wrk(base, token, run, "read", seconds, 8, 0)
+            else:
+                http_fixed = Measured.of(open_loop(options.rate, options.seconds, command))
+                http_max = Measured.of(
+                    closed_loop(
+                        8, options.seconds, http_sender(base, token, f"max-{run}", "command")
+                    )
+                )
+                reads_max = Measured.of(
+                    closed_loop(8, options.seconds, http_sender(base, token, run, "read"))
+                )
+    ratio = http_fixed.p50 / direct_fixed.p50
+    client = "wrk (one connection waiting 1/rate between requests)" if use_wrk else "Python"
     print(
         f"API benchmark on PostgreSQL, {options.seconds:.0f} s per measurement; "
-        f"server on core 0 (one uvicorn worker), load generator on core 1"
+        f"server on core 0 (one uvicorn worker), load generator ({client}) on core 1"
     )
     print()
     print("| path | per second | p50 ms | p90 ms | p99 ms | failures |")
     print("|---|---:|---:|---:|---:|---:|")
     print(row(f"direct command at {options.rate:.0f}/s", direct_fixed))
-    print(row(f"HTTP command at {options.rate:.0f}/s", http_fixed))
+    paced = (
+        f"one connection, {round(1000 / options.rate)} ms between requests"
+        if use_wrk
+        else f"at {options.rate:.0f}/s"
+    )
+    print(row(f"HTTP command, {paced}", http_fixed))
     print(row("HTTP commands, max (8 connections)", http_max))
     print(row("HTTP reads, max (8 connections)", reads_max))
     for name, measured in (("commands", http_max), ("reads", reads_max)):
