@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
+from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import auth
-from api.auth import signing_key
+from api.account_cache import AccountCache
+from api.auth import TokenVerifier, signing_key
 from api.docs import add_offline_docs
 from api.live import LogFeed
 from api.problems import EXCEPTION_HANDLERS, document_problem_media_type, problem_responses
@@ -32,6 +34,7 @@ from api.routers import (
     window_deductions,
     years,
 )
+from api.store_listener import StoreListener
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.integrity.keys import KeyDirectory
@@ -112,8 +115,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.ledger = ledger
     app.state.settings = settings
-    app.state.accounts = Accounts(ledger)
+    accounts = Accounts(ledger)
+    app.state.accounts = accounts
     app.state.signing_key = signing_key(settings)
+    app.state.tokens = TokenVerifier(app.state.signing_key)
+    account_cache = AccountCache(accounts)
+    app.state.account_cache = account_cache
     # On PostgreSQL the figures are kept by the worker process (`ledger project`) and read here;
     # on the embedded store this process keeps them, woken by its own saves.
     projection = None if settings.store == "postgres" else InProcessProjection(ledger)
@@ -121,11 +128,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if projection is not None:
         projection.start()
     live = LogFeed(ledger)
-    live.start(asyncio.get_running_loop())
     app.state.live = live
+    # One listener per process to PostgreSQL's notifications, for the live feed and the
+    # account cache; the embedded stores notify nobody, so the feed polls and the cache reads.
+    listener = None
+    recorder = ledger.recorder
+    if isinstance(recorder, PostgresApplicationRecorder) and accounts.change_channel:
+        listener = StoreListener(
+            recorder.datastore,
+            {
+                recorder.channel_name: live.listening(),
+                accounts.change_channel: account_cache.listening(),
+            },
+        )
+    live.start(asyncio.get_running_loop(), poll=listener is None)
+    if listener is not None:
+        listener.start()
     try:
         yield
     finally:
+        if listener is not None:
+            listener.stop()
         live.stop()
         if projection is not None:
             projection.stop()
@@ -138,6 +161,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="考核台账 / The assessment ledger",
         version=version("assessment-ledger"),
         lifespan=lifespan,
+        # FastAPI's OpenTelemetry bridge asks on every request whether a provider is set; none
+        # is (the center runs no collector), so it is off rather than asked each time.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         exception_handlers=EXCEPTION_HANDLERS,
         responses=problem_responses(500),
         generate_unique_id_function=operation_id,

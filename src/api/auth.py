@@ -8,18 +8,24 @@ built from the token, never from the request body.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import jwt
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from api.account_cache import FORGOTTEN, AccountCache
 from api.problems import problem_responses
+from api.routing import resource_router
 from ledger.accounts import Account, Accounts
 from ledger.settings import Settings
 
@@ -28,7 +34,7 @@ ALGORITHM = "HS256"
 TOKEN_PATH = "/api/v1/token"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH)
-router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(401, 422))
+router = resource_router(prefix="/api/v1", tags=["auth"], responses=problem_responses(401, 422))
 
 
 class Token(BaseModel):
@@ -143,22 +149,68 @@ def sign_in(form: Annotated[SignInForm, Form()], request: Request) -> Token:
     return Token(access_token=token, token_type="bearer", expires_in=settings.token_minutes * 60)
 
 
-def current_account(token: Annotated[str, Depends(oauth2_scheme)], request: Request) -> Account:
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a verified token says: the account, its person, and when it expires."""
+
+    username: str
+    person_id: str
+    expires_at: float
+    """Seconds since the epoch."""
+
+
+class TokenVerifier:
+    """Verifies bearer tokens, remembering the ones already verified.
+
+    Verifying a signature and its claims with PyJWT costs about 0.3 ms here, on every request
+    of a client that sends the same token for an hour. A token verified once with this
+    verifier's key stays verified; only its expiry is checked again.
+    """
+
+    def __init__(self, key: bytes, remembered: int = 4096) -> None:
+        self._key = key
+        self._verified = functools.lru_cache(maxsize=remembered)(self._verify)
+
+    def claims(self, token: str, now: float | None = None) -> TokenClaims:
+        """The claims of a valid, unexpired token (401 otherwise)."""
+        claims = self._verified(token)
+        if (time.time() if now is None else now) >= claims.expires_at:
+            raise _unauthorised("the token has expired; sign in again")
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims:
+        # A refusal raises, and lru_cache keeps no exceptions: a bad token is checked afresh.
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _unauthorised("the token has expired; sign in again") from None
+        except jwt.InvalidTokenError:
+            raise _unauthorised("the token is not valid") from None
+        return TokenClaims(str(claims["sub"]), str(claims.get("person")), float(claims["exp"]))
+
+
+async def current_account(
+    token: Annotated[str, Depends(oauth2_scheme)], request: Request
+) -> Account:
     """The enabled account a valid bearer token names (401 otherwise)."""
-    try:
-        claims = jwt.decode(
-            token,
-            request.app.state.signing_key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise _unauthorised("the token has expired; sign in again") from None
-    except jwt.InvalidTokenError:
-        raise _unauthorised("the token is not valid") from None
-    account = _accounts(request).active(str(claims["sub"]))
-    if account is None or account.person_id != claims.get("person"):
+    # Async: with the token and the account remembered, nothing here waits, and a request is
+    # spared a hop to the thread pool and back; only a forgotten account is read there.
+    verifier: TokenVerifier = request.app.state.tokens
+    claims = verifier.claims(token)
+    cache: AccountCache = request.app.state.account_cache
+    remembered = cache.remembered(claims.username)
+    account = (
+        await run_in_threadpool(cache.read, claims.username)
+        if remembered is FORGOTTEN
+        else remembered
+    )
+    if account is None or account.person_id != claims.person_id:
         raise _unauthorised("the token's account is disabled or no longer exists")
     return account
 

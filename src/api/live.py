@@ -1,11 +1,13 @@
 """Live updates for dashboards (issue 6 item 5): Server-Sent Events from the notification log.
 
-One background subscriber per process follows the log — the library's LISTEN/NOTIFY subscription
-on PostgreSQL, polling on the embedded store (its recorder cannot subscribe) — and keeps the
-latest envelopes in memory. Each open stream is an `async` generator that reads that memory and
-waits on an asyncio condition, so open streams hold no thread of the pool the commands use; a
-client resuming from further back than memory reaches is served from the store on a reader
-thread of the feed's own. The SSE `id` is the log position, so `Last-Event-ID` resumes exactly.
+One background subscriber per process follows the log — told of new events by the process's
+listener to PostgreSQL's notifications (LISTEN/NOTIFY, `api.store_listener`), polling on the
+embedded store (which notifies nobody) — and keeps the latest envelopes in memory. It reads the
+log only while a stream is open, so a process with no dashboard attached pays nothing per event.
+Each open stream is an `async` generator that reads that memory and waits on an asyncio
+condition, so open streams hold no thread of the pool the commands use; a client resuming from
+further back than memory reaches is served from the store on a reader thread of the feed's own.
+The SSE `id` is the log position, so `Last-Event-ID` resumes exactly.
 
 Only envelopes are sent (position, record stream, version, topic, recorded_at): a dashboard
 that needs the figures asks for them with `min_position` set to the event's id.
@@ -14,6 +16,7 @@ that needs the figures asks for them with `min_position` set to the event's id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import threading
@@ -24,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Notification
-from eventsourcing.postgres import PostgresApplicationRecorder
 
+from api.store_listener import Listening
 from ledger.application import AssessmentLedger
 
 logger = logging.getLogger(__name__)
@@ -66,7 +69,12 @@ def _envelope(notification: Notification) -> Envelope:
 
 
 class LogFeed:
-    """The process's one follower of the log, and the streams' shared memory of it."""
+    """The process's one follower of the log, and the streams' shared memory of it.
+
+    It reads the log only while a stream is open. With none, a new event costs a flag (the
+    memory is behind), not a read of the store in the process answering the commands; the first
+    stream to open catches up.
+    """
 
     def __init__(self, ledger: AssessmentLedger) -> None:
         self._ledger = ledger
@@ -75,59 +83,85 @@ class LogFeed:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Condition | None = None
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._subscription: Any = None
-        # Streams waiting for the head to move: with none, a new event wakes nobody (a wake is
-        # a hop onto the event loop, which the requests being answered share).
+        self._poller: threading.Thread | None = None
+        # Open streams and, of those, the ones waiting for the head to move (both changed on the
+        # event loop only). With none waiting, a new event wakes nobody: a wake is a hop onto
+        # the event loop, which the requests being answered share.
+        self._streams = 0
         self._waiting = 0
-        # Backfill reads of resuming clients: their own thread, never the commands' pool.
+        # Events were written while no stream was open, and not read: the memory is behind.
+        self._behind = False
+        # Every read of the log happens on this one thread, so catching up never races itself,
+        # and never on the commands' pool.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-reader")
 
     @property
     def head(self) -> int:
-        """The last position the feed has seen."""
+        """The last position the feed has read."""
         return self._head
 
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start following the log; streams run on `loop`."""
+    def listening(self) -> Listening:
+        """What the store's listener should do with the events channel (PostgreSQL)."""
+        # After a lost connection, hearing again is a moment to catch up on what was missed.
+        return Listening(notified=lambda _payload: self.moved(), on_heard=self.moved)
+
+    def start(self, loop: asyncio.AbstractEventLoop, *, poll: bool) -> None:
+        """Serve streams on `loop`; with `poll`, look for new events every POLL_SECONDS (the
+        embedded stores, which notify nobody), else wait to be told by `moved`."""
         self._loop = loop
         self._changed = asyncio.Condition()
-        self._thread = threading.Thread(target=self._follow, name="live-feed", daemon=True)
-        self._thread.start()
+        if poll:
+            self._poller = threading.Thread(target=self._poll, name="live-poller", daemon=True)
+            self._poller.start()
 
     def stop(self) -> None:
         """Stop following and wake every stream so it can end."""
         self._stopping.set()
-        if self._subscription is not None:
-            self._subscription.stop()
-        if self._thread is not None:
-            self._thread.join(5)
+        if self._poller is not None:
+            self._poller.join(5)
         self._reader.shutdown(wait=False, cancel_futures=True)
         self._wake()
 
-    def _follow(self) -> None:
-        recorder = self._ledger.recorder
+    def moved(self) -> None:
+        """New events may have been written (called from the listener's or poller's thread)."""
+        if self._streams == 0:
+            self._behind = True
+            return
+        with contextlib.suppress(RuntimeError):  # shut down: the process is stopping
+            self._reader.submit(self._catch_up)
+
+    def _poll(self) -> None:
+        while not self._stopping.wait(POLL_SECONDS):
+            self.moved()
+
+    def _catch_up(self) -> None:
+        """Read what was written since the head (on the reader thread)."""
         try:
-            if isinstance(recorder, PostgresApplicationRecorder):
-                with recorder.subscribe(gt=self._head) as subscription:
-                    self._subscription = subscription
-                    for notification in subscription:
-                        self._seen([notification])
-                        if self._stopping.is_set():
-                            break
+            if self._streams == 0:
+                self._behind = True
+            elif self._behind:
+                # What was written while nobody listened is left in the store: streams that
+                # need it read it from there. The memory starts again at the head.
+                self._behind = False
+                self._recent.clear()
+                self._head = max(self._head, self._ledger.head_position())
+                self._wake_waiting()
             else:
-                while not self._stopping.wait(POLL_SECONDS):
-                    while page := recorder.select_notifications(start=self._head + 1, limit=PAGE):
-                        self._seen(page)
+                recorder = self._ledger.recorder
+                while page := recorder.select_notifications(start=self._head + 1, limit=PAGE):
+                    self._seen(page)
         except Exception:
             if not self._stopping.is_set():
-                logger.exception("the live feed stopped following the log")
+                logger.exception("the live feed could not read the log")
 
     def _seen(self, notifications: Sequence[Notification]) -> None:
         self._recent.extend(_envelope(n) for n in notifications)
         # The head first, then the count: a stream that starts waiting after the count was read
         # here checks the head after it counted itself, and finds it moved.
         self._head = notifications[-1].id
+        self._wake_waiting()
+
+    def _wake_waiting(self) -> None:
         if self._waiting:
             self._wake()
 
@@ -142,28 +176,38 @@ class LogFeed:
 
         asyncio.run_coroutine_threadsafe(notify(), loop)
 
+    async def head_now(self) -> int:
+        """The log's head as it is now, read from the store (on the reader thread)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, self._ledger.head_position)
+
     async def envelopes(self, after: int) -> AsyncIterator[Envelope]:
         """Every event after `after`, then each new one as it comes (FastAPI sends the
         keep-alive comments while this waits)."""
         assert self._changed is not None, "the feed is not started"
         changed = self._changed
-        position = after
-        while not self._stopping.is_set():
-            batch = self._from_memory(position)
-            if batch is None:  # older than memory: read the store on the feed's own thread
-                loop = asyncio.get_running_loop()
-                batch = await loop.run_in_executor(self._reader, self._from_store, position)
-            for envelope in batch:
-                yield envelope
-                position = envelope.position
-            if batch:
-                continue
-            self._waiting += 1
-            try:
-                async with changed:
-                    await changed.wait_for(functools.partial(self._moved_past, position))
-            finally:
-                self._waiting -= 1
+        loop = asyncio.get_running_loop()
+        self._streams += 1
+        try:
+            await loop.run_in_executor(self._reader, self._catch_up)
+            position = after
+            while not self._stopping.is_set():
+                batch = self._from_memory(position)
+                if batch is None:  # older than memory: read the store on the reader thread
+                    batch = await loop.run_in_executor(self._reader, self._from_store, position)
+                for envelope in batch:
+                    yield envelope
+                    position = envelope.position
+                if batch:
+                    continue
+                self._waiting += 1
+                try:
+                    async with changed:
+                        await changed.wait_for(functools.partial(self._moved_past, position))
+                finally:
+                    self._waiting -= 1
+        finally:
+            self._streams -= 1
 
     def _moved_past(self, position: int) -> bool:
         return self._head > position or self._stopping.is_set()

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 from pwdlib import PasswordHash
 
 from ledger.errors import LedgerError, RecordNotFound
@@ -144,7 +144,11 @@ class _PostgresTable:
         self._table = SQL("{schema}.{table}").format(
             schema=Identifier(self._datastore.schema), table=Identifier(f"{prefix}_accounts")
         )
+        self.channel = f"{prefix}_accounts"
         with self._datastore.transaction(commit=True) as curs:
+            # Processes starting together (the API, the worker, the CLI) take turns: two
+            # concurrent CREATE OR REPLACE of one function fail ("tuple concurrently updated").
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext('ledger login accounts'))")
             curs.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {table} (username text PRIMARY KEY, "
@@ -152,6 +156,32 @@ class _PostgresTable:
                     "disabled boolean NOT NULL, created_at text NOT NULL)"
                 ).format(table=self._table)
             )
+            # Every change, however made (the CLI, or SQL by hand), tells the API processes
+            # which account changed, so that they drop what they remember of it.
+            curs.execute(
+                SQL(
+                    "CREATE OR REPLACE FUNCTION {schema}.ledger_account_changed() "
+                    "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "PERFORM pg_notify(TG_ARGV[0], COALESCE(NEW.username, OLD.username, '')); "
+                    "RETURN NULL; END $$"
+                ).format(schema=Identifier(self._datastore.schema))
+            )
+            for name, timing, level in (
+                ("changed", "INSERT OR UPDATE OR DELETE", "ROW"),
+                ("emptied", "TRUNCATE", "STATEMENT"),
+            ):
+                curs.execute(
+                    SQL(
+                        "CREATE OR REPLACE TRIGGER {trigger} AFTER " + timing + " ON {table} "
+                        "FOR EACH " + level + " EXECUTE FUNCTION "
+                        "{schema}.ledger_account_changed({channel})"
+                    ).format(
+                        trigger=Identifier(f"{prefix}_accounts_{name}"),
+                        table=self._table,
+                        schema=Identifier(self._datastore.schema),
+                        channel=Literal(self.channel),
+                    )
+                )
             self._select_one = (
                 SQL("SELECT " + _COLUMNS + " FROM {table} WHERE username = %s")
                 .format(table=self._table)
@@ -288,6 +318,12 @@ class Accounts:
         if not self._hasher.verify(password, account.password_hash) or account.disabled:
             return None
         return account
+
+    @property
+    def change_channel(self) -> str | None:
+        """The PostgreSQL channel notified (with the user name) of every change to an account;
+        None on the other stores, which notify nobody."""
+        return self._table.channel if isinstance(self._table, _PostgresTable) else None
 
     def active(self, username: str) -> Account | None:
         """The account if it exists and is enabled (checked on every request with a token)."""

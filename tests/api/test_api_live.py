@@ -172,3 +172,63 @@ def test_a_position_no_log_can_reach_is_refused(
     response = client.get("/api/v1/events/stream", headers=headers, params={"after": 2**53})
     assert response.status_code == 422
     assert [error["loc"] for error in response.json()["errors"]] == [["query", "after"]]
+
+
+def test_events_recorded_while_no_stream_was_open_reach_the_next_stream_in_order(
+    app: FastAPI, client: TestClient, center: None, served_ledger: AssessmentLedger
+) -> None:
+    # given a stream that was open and closed again (the feed reads the log only while one is
+    # open), after which three deductions are recorded
+    headers = _token(app, "clerk", "C001")
+    head = served_ledger.head_position()
+    _events(client, headers, 1, after=head - 1)
+    for number in range(3):
+        served_ledger.record_deduction(
+            Actor("C001", Role.SUPERVISION_CLERK),
+            "S001",
+            "ATT-01",
+            date(2025, 3, 4),
+            f"INC-QUIET-{number}",
+            "photo-quiet",
+            DeductionSource.SUPERVISION_INSPECTION,
+        )
+    written = served_ledger.recorder.select_notifications(start=head + 1, limit=100)
+    # when a stream resumes from the last event it had seen
+    received = _events(client, {**headers, "Last-Event-ID": str(head)}, len(written))
+    # then every event since comes, in log order, none missed
+    assert [event["id"] for event in received] == [n.id for n in written]
+
+
+def test_a_stream_opened_without_a_position_starts_at_the_head_of_the_log(
+    app: FastAPI, client: TestClient, center: None, served_ledger: AssessmentLedger
+) -> None:
+    # given events recorded while no stream was open
+    headers = _token(app, "clerk", "C001")
+    served_ledger.record_deduction(
+        Actor("C001", Role.SUPERVISION_CLERK),
+        "S001",
+        "ATT-01",
+        date(2025, 3, 4),
+        "INC-BEFORE",
+        "photo-before",
+        DeductionSource.SUPERVISION_INSPECTION,
+    )
+    head = served_ledger.head_position()
+    recorded: list[int] = []
+
+    def record() -> None:
+        outcome = served_ledger.record_deduction(
+            Actor("C001", Role.SUPERVISION_CLERK),
+            "S001",
+            "ATT-01",
+            date(2025, 3, 5),
+            "INC-AFTER",
+            "photo-after",
+            DeductionSource.SUPERVISION_INSPECTION,
+        )
+        recorded.append(outcome.position)
+
+    # when a stream is opened "from now" and a deduction is then recorded
+    received = _events(client, headers, 1, once_open=record)
+    # then the first event it sends is the new one, not one from before it opened
+    assert head < int(str(received[0]["id"])) <= recorded[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LedgerDep
@@ -16,6 +15,7 @@ from api.permissions import StaffReader
 from api.problems import problem_responses
 from api.procedures import Year
 from api.routers.objections import StageOut, stage_out
+from api.routing import resource_router
 from api.schemas import StaffNumber
 from ledger.aggregates.grade_challenge import GradeChallenge
 from ledger.application import MAX_PAGE, AssessmentLedger
@@ -24,7 +24,7 @@ from ledger.errors import RecordNotFound, RuleViolation
 from ledger.policy import CHALLENGEABLE, Grade
 from ledger.policy.grades import challenge_clocks
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/staff/{staff_number}/years",
     tags=["years"],
     responses=problem_responses(401, 403, 404, 422, 503),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
@@ -24,10 +24,11 @@ from api.procedures import (
     if_matched,
     step_result,
 )
+from api.routing import resource_router
 from ledger.aggregates.bonus_sheet import BonusSheet, HeadReduction
 from ledger.values import Role
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/bonus-sheets",
     tags=["bonus-sheets"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
@@ -19,6 +19,7 @@ from api.commands import IdempotencyKey, IfMatch, actor, answer, appended, requi
 from api.deps import LedgerDep
 from api.permissions import StaffReader
 from api.problems import problem_responses
+from api.routing import resource_router
 from api.schemas import MAX_INT, StaffNumber
 from ledger.aggregates.staff import Deduction, ObjectionOutcome, Staff
 from ledger.application import AssessmentLedger, Outcome
@@ -26,7 +27,7 @@ from ledger.errors import RecordNotFound, RuleViolation
 from ledger.policy.facts import Change, Entry
 from ledger.values import DeductionSource, Role, format_points
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/staff/{staff_number}/deductions",
     tags=["deductions"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),

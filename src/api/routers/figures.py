@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import LedgerDep
 from api.permissions import StaffReader, UnitReader
 from api.problems import problem_responses
+from api.routing import resource_router
 from api.schemas import (
     MAX_INT,
     FigureExplanation,
@@ -25,7 +26,7 @@ from ledger.errors import RecordNotFound
 from ledger.projections.as_of import explain_figure, figures_as_of
 from ledger.projections.figures import FiguresView, figure_row
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1", tags=["figures"], responses=problem_responses(401, 403, 404, 422, 503)
 )
 

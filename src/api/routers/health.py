@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import LedgerDep, SettingsDep
 from api.problems import problem_responses
+from api.routing import resource_router
 from api.schemas import Liveness, Readiness
 
-router = APIRouter(tags=["health"])
+router = resource_router(tags=["health"])
 
 
 @router.get("/healthz", summary="存活检查 / liveness")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Protocol, cast
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import LedgerDep, SettingsDep
 from api.problems import problem_responses
 from api.procedures import MAX_INT, IntegrityReader, Year
+from api.routing import resource_router
 from api.schemas import StaffNumber
 from ledger.application import AssessmentLedger
 from ledger.errors import RecordNotFound, RuleViolation
@@ -29,7 +30,7 @@ from ledger.integrity.merkle import ProofError
 from ledger.integrity.note import NoteError, parse_note
 from ledger.settings import Settings
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1",
     tags=["integrity"],
     responses=problem_responses(401, 403, 404, 422, 503),

@@ -6,19 +6,22 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from api.auth import CurrentAccount
 from api.deps import LedgerDep
 from api.live import LogFeed
 from api.problems import problem_responses
+from api.routing import resource_router
 from api.schemas import MAX_INT
 from ledger.clock import local_date
 from ledger.errors import RoleRequired
 from ledger.values import Role
 
-router = APIRouter(prefix="/api/v1", tags=["live"], responses=problem_responses(401, 403, 422))
+router = resource_router(
+    prefix="/api/v1", tags=["live"], responses=problem_responses(401, 403, 422)
+)
 
 DASHBOARD_ROLES = (Role.SUPERVISION_CLERK, Role.LEADING_GROUP, Role.PARTY_WORKING_COMMITTEE)
 """Who reads the center-wide dashboards (SPEC section 5)."""
@@ -36,6 +39,14 @@ def dashboard_reader(account: CurrentAccount, ledger: LedgerDep) -> str:
     return account.person_id
 
 
+async def log_head(request: Request) -> int:
+    """The log's head as the request arrives: where a stream asked for no position starts."""
+    # A dependency, so it is read before the answer's headers go out: a client that records
+    # an event once it sees them gets that event on the stream.
+    feed: LogFeed = request.app.state.live
+    return await feed.head_now()
+
+
 @router.get(
     "/events/stream",
     response_class=EventSourceResponse,
@@ -44,6 +55,7 @@ def dashboard_reader(account: CurrentAccount, ledger: LedgerDep) -> str:
 async def stream_events(
     request: Request,
     reader: Annotated[str, Depends(dashboard_reader)],
+    head: Annotated[int, Depends(log_head)],
     last_event_id: Annotated[
         str | None,
         Header(
@@ -67,7 +79,7 @@ async def stream_events(
     """Every event after `Last-Event-ID` (or `after`, or from now), then each new one: `id` is
     the log position, `event` the topic, `data` the envelope."""
     feed: LogFeed = request.app.state.live
-    start = feed.head if after is None else after
+    start = head if after is None else after
     # A browser echoes whatever id it last saw; only ASCII digits are a position ("²" is a
     # digit to str.isdigit but not to int).
     if last_event_id is not None and last_event_id.isascii() and last_event_id.isdigit():

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
@@ -21,13 +21,14 @@ from api.deps import LedgerDep
 from api.permissions import StaffReader
 from api.problems import problem_responses
 from api.procedures import MAX_INT, StepResult, Year, created, etag, if_matched, step_result
+from api.routing import resource_router
 from api.schemas import StaffNumber
 from ledger.aggregates.grade_challenge import GradeChallenge, Stage
 from ledger.aggregates.staff import ObjectionOutcome, Staff
 from ledger.policy import Grade
 from ledger.values import Role
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/staff/{staff_number}",
     tags=["objections"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),

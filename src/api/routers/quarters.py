@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
@@ -26,10 +26,11 @@ from api.procedures import (
     if_matched,
     step_result,
 )
+from api.routing import resource_router
 from ledger.aggregates.quarterly_evaluation import BallotMode, QuarterlyEvaluation, Rating
 from ledger.values import Role
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/quarters/{period}",
     tags=["quarters"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),

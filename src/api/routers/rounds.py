@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
@@ -28,6 +28,7 @@ from api.procedures import (
     if_matched,
     step_result,
 )
+from api.routing import resource_router
 from ledger.aggregates.assessment_round import AssessmentRound
 from ledger.errors import RuleViolation
 from ledger.policy import canonical_record
@@ -40,7 +41,7 @@ from ledger.projections.rounds import (
 )
 from ledger.values import LateEntryResolution, Period, Role
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/rounds",
     tags=["rounds"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LedgerDep
 from api.paging import history_page
 from api.permissions import UNIT_READERS, DirectoryReader, StaffReader
 from api.problems import problem_responses
+from api.routing import resource_router
 from api.schemas import CurrentAssignment, HistoryPage, HistoryQuery, StaffNumber, StaffSummary
 from ledger.aggregates.staff import Staff
 from ledger.errors import RoleRequired
 from ledger.policy.facts import StaffRecord
 from ledger.values import StaffCategory
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1", tags=["staff"], responses=problem_responses(401, 403, 404, 422, 503)
 )
 

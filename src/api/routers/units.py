@@ -6,19 +6,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.deps import LedgerDep
 from api.paging import history_page
 from api.permissions import DirectoryReader, UnitReader
 from api.problems import problem_responses
+from api.routing import resource_router
 from api.schemas import HistoryPage, HistoryQuery, UnitCode, UnitSummary
 from ledger.aggregates.window import Window
 from ledger.clock import local_date
 from ledger.values import StaffCategory
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1", tags=["units"], responses=problem_responses(401, 403, 404, 422, 503)
 )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentAccount
@@ -26,13 +26,14 @@ from api.routers.deductions import (
     Revocation,
     command_result,
 )
+from api.routing import resource_router
 from api.schemas import UnitCode
 from ledger.aggregates.staff import Deduction
 from ledger.application import Outcome
 from ledger.errors import RecordNotFound
 from ledger.values import DeductionSource, Role, format_points
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/units/{code}/deductions",
     tags=["deductions"],
     responses=problem_responses(401, 403, 404, 422),

@@ -17,7 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
@@ -38,6 +38,7 @@ from api.procedures import (
     if_matched,
     step_result,
 )
+from api.routing import resource_router
 from api.schemas import UnitCode
 from ledger.aggregates.annual_assessment import AnnualAssessment, ObjectionOutcome
 from ledger.aggregates.staff import Staff
@@ -46,7 +47,7 @@ from ledger.errors import RecordNotFound
 from ledger.policy import Grade
 from ledger.values import Role, StaffCategory
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/v1/years/{year}",
     tags=["years"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),
