@@ -206,6 +206,15 @@ def _me(app: FastAPI, client: TestClient, accounts: Accounts) -> int:
     return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
 
 
+def _remembering(app: FastAPI, client: TestClient, accounts: Accounts) -> AccountCache:
+    """The API's cache once it listens and has answered one request with zhangsan's token."""
+    cache: AccountCache = app.state.account_cache
+    assert cache.wait_until_trusted(HEARD_WITHIN)
+    assert _me(app, client, accounts) == 200
+    assert cache.remembered("zhangsan") is not FORGOTTEN
+    return cache
+
+
 @pytest.mark.postgres
 def test_the_api_on_postgresql_trusts_its_cache_once_it_listens(
     served: tuple[FastAPI, TestClient, Accounts],
@@ -226,10 +235,7 @@ def test_an_account_disabled_by_another_process_is_refused_once_the_change_is_he
 ) -> None:
     # given an account the API remembers
     app, client, accounts = served
-    cache: AccountCache = app.state.account_cache
-    assert cache.wait_until_trusted(HEARD_WITHIN)
-    assert _me(app, client, accounts) == 200
-    assert cache.remembered("zhangsan") is not FORGOTTEN
+    cache = _remembering(app, client, accounts)
     # when another process disables it
     accounts.set_disabled("zhangsan", True)
     # then the API hears of it and refuses the token from then on
@@ -247,9 +253,7 @@ def test_a_change_made_by_hand_in_sql_is_heard_too(
 ) -> None:
     # given an account the API remembers
     app, client, accounts = served
-    cache: AccountCache = app.state.account_cache
-    assert cache.wait_until_trusted(HEARD_WITHIN)
-    assert _me(app, client, accounts) == 200
+    cache = _remembering(app, client, accounts)
     # when an administrator disables it with SQL, not through the CLI
     with psycopg.connect(postgres_url, autocommit=True) as connection:
         table = connection.execute(
@@ -272,9 +276,7 @@ def test_a_lost_listener_stops_the_cache_trusting_itself_until_it_listens_again(
 ) -> None:
     # given the API listening, and remembering an account
     app, client, accounts = served
-    cache: AccountCache = app.state.account_cache
-    assert cache.wait_until_trusted(HEARD_WITHIN)
-    assert _me(app, client, accounts) == 200
+    cache = _remembering(app, client, accounts)
     # when the listener's connection is cut by the server
     with psycopg.connect(postgres_url, autocommit=True) as connection:
         cut = connection.execute(

@@ -60,6 +60,20 @@ def _events(
     return received
 
 
+def _record(ledger: AssessmentLedger, incident: str, day: date = date(2025, 3, 4)) -> int:
+    """Record a deduction against S001 as the clerk; its last position."""
+    outcome = ledger.record_deduction(
+        Actor("C001", Role.SUPERVISION_CLERK),
+        "S001",
+        "ATT-01",
+        day,
+        incident,
+        f"photo-{incident}",
+        DeductionSource.SUPERVISION_INSPECTION,
+    )
+    return outcome.position
+
+
 def test_a_resumed_stream_sends_every_event_after_the_last_id_in_log_order(
     app: FastAPI, client: TestClient, center: None, served_ledger: AssessmentLedger
 ) -> None:
@@ -121,16 +135,7 @@ def test_an_event_recorded_while_the_stream_is_open_is_delivered(
     recorded: list[int] = []
 
     def record() -> None:
-        outcome = served_ledger.record_deduction(
-            Actor("C001", Role.SUPERVISION_CLERK),
-            "S001",
-            "ATT-01",
-            date(2025, 3, 4),
-            "INC-LIVE",
-            "photo-live",
-            DeductionSource.SUPERVISION_INSPECTION,
-        )
-        recorded.append(outcome.position)
+        recorded.append(_record(served_ledger, "INC-LIVE"))
 
     # when a deduction is recorded while it is open
     received = _events(client, headers, 1, once_open=record, after=head)
@@ -183,15 +188,7 @@ def test_events_recorded_while_no_stream_was_open_reach_the_next_stream_in_order
     head = served_ledger.head_position()
     _events(client, headers, 1, after=head - 1)
     for number in range(3):
-        served_ledger.record_deduction(
-            Actor("C001", Role.SUPERVISION_CLERK),
-            "S001",
-            "ATT-01",
-            date(2025, 3, 4),
-            f"INC-QUIET-{number}",
-            "photo-quiet",
-            DeductionSource.SUPERVISION_INSPECTION,
-        )
+        _record(served_ledger, f"INC-QUIET-{number}")
     written = served_ledger.recorder.select_notifications(start=head + 1, limit=100)
     # when a stream resumes from the last event it had seen
     received = _events(client, {**headers, "Last-Event-ID": str(head)}, len(written))
@@ -204,29 +201,12 @@ def test_a_stream_opened_without_a_position_starts_at_the_head_of_the_log(
 ) -> None:
     # given events recorded while no stream was open
     headers = _token(app, "clerk", "C001")
-    served_ledger.record_deduction(
-        Actor("C001", Role.SUPERVISION_CLERK),
-        "S001",
-        "ATT-01",
-        date(2025, 3, 4),
-        "INC-BEFORE",
-        "photo-before",
-        DeductionSource.SUPERVISION_INSPECTION,
-    )
+    _record(served_ledger, "INC-BEFORE")
     head = served_ledger.head_position()
     recorded: list[int] = []
 
     def record() -> None:
-        outcome = served_ledger.record_deduction(
-            Actor("C001", Role.SUPERVISION_CLERK),
-            "S001",
-            "ATT-01",
-            date(2025, 3, 5),
-            "INC-AFTER",
-            "photo-after",
-            DeductionSource.SUPERVISION_INSPECTION,
-        )
-        recorded.append(outcome.position)
+        recorded.append(_record(served_ledger, "INC-AFTER", date(2025, 3, 5)))
 
     # when a stream is opened "from now" and a deduction is then recorded
     received = _events(client, headers, 1, once_open=record)
