@@ -157,31 +157,42 @@ class _PostgresTable:
                 ).format(table=self._table)
             )
             # Every change, however made (the CLI, or SQL by hand), tells the API processes
-            # which account changed, so that they drop what they remember of it.
+            # which account changed, so that they drop what they remember of it. The triggers
+            # are created once: CREATE OR REPLACE TRIGGER locks the table against writes, which
+            # a CLI command starting beside a serving API should not do each time.
+            triggers = {
+                f"{prefix}_accounts_changed": ("INSERT OR UPDATE OR DELETE", "ROW"),
+                f"{prefix}_accounts_emptied": ("TRUNCATE", "STATEMENT"),
+            }
             curs.execute(
-                SQL(
-                    "CREATE OR REPLACE FUNCTION {schema}.ledger_account_changed() "
-                    "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    "PERFORM pg_notify(TG_ARGV[0], COALESCE(NEW.username, OLD.username, '')); "
-                    "RETURN NULL; END $$"
-                ).format(schema=Identifier(self._datastore.schema))
+                "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = %s AND t.tgname = ANY(%s)",
+                (self._datastore.schema, f"{prefix}_accounts", list(triggers)),
             )
-            for name, timing, level in (
-                ("changed", "INSERT OR UPDATE OR DELETE", "ROW"),
-                ("emptied", "TRUNCATE", "STATEMENT"),
-            ):
+            row = curs.fetchone()
+            if row is None or row["count"] < len(triggers):
                 curs.execute(
                     SQL(
-                        "CREATE OR REPLACE TRIGGER {trigger} AFTER " + timing + " ON {table} "
-                        "FOR EACH " + level + " EXECUTE FUNCTION "
-                        "{schema}.ledger_account_changed({channel})"
-                    ).format(
-                        trigger=Identifier(f"{prefix}_accounts_{name}"),
-                        table=self._table,
-                        schema=Identifier(self._datastore.schema),
-                        channel=Literal(self.channel),
-                    )
+                        "CREATE OR REPLACE FUNCTION {schema}.ledger_account_changed() "
+                        "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "PERFORM pg_notify(TG_ARGV[0], COALESCE(NEW.username, OLD.username, '')); "
+                        "RETURN NULL; END $$"
+                    ).format(schema=Identifier(self._datastore.schema))
                 )
+                for trigger, (timing, level) in triggers.items():
+                    curs.execute(
+                        SQL(
+                            "CREATE OR REPLACE TRIGGER {trigger} AFTER " + timing + " ON {table} "
+                            "FOR EACH " + level + " EXECUTE FUNCTION "
+                            "{schema}.ledger_account_changed({channel})"
+                        ).format(
+                            trigger=Identifier(trigger),
+                            table=self._table,
+                            schema=Identifier(self._datastore.schema),
+                            channel=Literal(self.channel),
+                        )
+                    )
             self._select_one = (
                 SQL("SELECT " + _COLUMNS + " FROM {table} WHERE username = %s")
                 .format(table=self._table)
