@@ -39,6 +39,7 @@ def test_the_list_shows_every_entry_as_it_stands_with_the_revoked_one_marked(
     revoked, *standing = body["items"]
     assert revoked["revoked"] is True
     assert revoked["revocation"]["effective_on"] == "2025-03-05"
+    assert revoked["revocation"]["reason"] == "recorded in error"  # for the appeal reviewer
     assert all(item["revoked"] is False and item["revocation"] is None for item in standing)
     assert {(i["item_code"], i["points_applied"], i["occurred_on"]) for i in standing} == {
         ("ATT-01", "0.5", "2025-03-03")
@@ -88,7 +89,13 @@ def test_an_amended_entry_reads_with_the_amendment_applied_and_listed(
 
     assert (entry["quantity"], entry["points_applied"]) == (1, "3.0")
     assert entry["amendments"] == [
-        {"effective_on": "2025-03-06", "decision_ref": None, "points": "3.0", "quantity": 1}
+        {
+            "effective_on": "2025-03-06",
+            "reason": "sick in the afternoon",
+            "decision_ref": None,
+            "points": "3.0",
+            "quantity": 1,
+        }
     ]
 
 

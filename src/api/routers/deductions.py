@@ -217,6 +217,10 @@ class EntryChange(BaseModel):
     effective_on: date = Field(
         description="生效日期 / the day it took effect", examples=["2025-03-07"]
     )
+    reason: str = Field(
+        description="理由 / why, as recorded with it (what an appeal reviewer reads)",
+        examples=["打卡记录证实当日已请假 / the attendance record shows leave that day"],
+    )
     decision_ref: str | None = Field(
         description="决定 / the decision it implements", examples=["SV-2025-12"]
     )
@@ -330,6 +334,7 @@ def _result(ledger: AssessmentLedger, staff_number: str, outcome: Outcome) -> Co
 def _change(change: Change) -> EntryChange:
     return EntryChange(
         effective_on=change.effective_on,
+        reason=change.reason,
         decision_ref=change.decision_ref,
         points=format_points(change.points) if change.points is not None else None,
         quantity=change.quantity,

@@ -75,6 +75,8 @@ class Change:
     decision_ref: str | None
     points: Decimal | None = None
     quantity: int | None = None
+    reason: str = ""
+    """Why, as the one who recorded it gave it (for appeals; no rule reads it)."""
 
 
 @dataclass(frozen=True)
@@ -520,6 +522,7 @@ def _change(fact: Fact, *, amendment: bool) -> Change:
         decision_ref=payload.get("decision_ref"),
         points=parse_points(payload["points_applied"]) if amendment else None,
         quantity=payload["quantity"] if amendment else None,
+        reason=payload.get("reason", ""),
     )
 
 
