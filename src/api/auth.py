@@ -32,6 +32,7 @@ from ledger.settings import Settings
 ISSUER = "assessment-ledger"
 ALGORITHM = "HS256"
 TOKEN_PATH = "/api/v1/token"
+EXPIRED = "the token has expired; sign in again"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH)
 router = resource_router(prefix="/api/v1", tags=["auth"], responses=problem_responses(401, 422))
@@ -175,7 +176,7 @@ class TokenVerifier:
         """The claims of a valid, unexpired token (401 otherwise)."""
         claims = self._verified(token)
         if (time.time() if now is None else now) >= claims.expires_at:
-            raise _unauthorised("the token has expired; sign in again")
+            raise _unauthorised(EXPIRED)
         return claims
 
     def _verify(self, token: str) -> TokenClaims:
@@ -189,7 +190,7 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss"]},
             )
         except jwt.ExpiredSignatureError:
-            raise _unauthorised("the token has expired; sign in again") from None
+            raise _unauthorised(EXPIRED) from None
         except jwt.InvalidTokenError:
             raise _unauthorised("the token is not valid") from None
         return TokenClaims(str(claims["sub"]), str(claims.get("person")), float(claims["exp"]))

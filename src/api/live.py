@@ -95,11 +95,6 @@ class LogFeed:
         # and never on the commands' pool.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-reader")
 
-    @property
-    def head(self) -> int:
-        """The last position the feed has read."""
-        return self._head
-
     def listening(self) -> Listening:
         """What the store's listener should do with the events channel (PostgreSQL)."""
         # After a lost connection, hearing again is a moment to catch up on what was missed.
