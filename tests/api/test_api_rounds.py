@@ -2,7 +2,8 @@
 Location, ETag); its status step by step for the center-wide roles, and for a head only what
 concerns their unit's people; the late-entry conflicts of a decided period, listed and in its
 status until resolved (a head: those about their unit's people), and its decided figures;
-the leading group's resolution of a late entry under If-Match (428, 412); refusals by role (403
+the leading group's resolution of a late entry under If-Match (428, 412), and after a reopening the
+sheet prepared and approved again (the amended decision); refusals by role (403
 naming it) and rule (422, nothing recorded); unknown rounds 404."""
 
 from __future__ import annotations
@@ -317,3 +318,46 @@ def test_a_head_reads_the_conflicts_about_their_unit_s_people_only(
         f"/api/v1/rounds/{FEBRUARY}/conflicts", headers=sign_in(LEADER.person_id)
     ).json()
     assert [c["subject"] for c in everything] == [STAFF, COLLEAGUE]
+
+
+def test_d13_after_a_reopening_the_sheet_is_prepared_and_approved_again_over_http(
+    client: TestClient, seeded: AssessmentLedger, late_entry: int, sign_in: SignIn
+) -> None:
+    leader, clerk = sign_in(LEADER.person_id), sign_in(CLERK.person_id)
+    # given the late entry resolved as a reopening
+    etag = client.get(f"/api/v1/rounds/{FEBRUARY}", headers=leader).headers["etag"]
+    reopening = client.post(
+        f"/api/v1/rounds/{FEBRUARY}/late-entry-resolutions",
+        json={
+            "entry_stream": str(seeded.staff_stream(STAFF)),
+            "entry_version": late_entry,
+            "resolution": "reopen",
+            "reason": "the sheet must count it",
+            "effective_on": "2025-03-10",
+        },
+        headers={**leader, "If-Match": etag},
+    )
+    assert reopening.status_code == 200, reopening.text
+    assert client.get(f"/api/v1/rounds/{FEBRUARY}", headers=leader).json()["reopened"] is True
+    # when the clerk prepares the sheet again and the leading group approves it again
+    prepared = client.post(
+        f"/api/v1/bonus-sheets/{FEBRUARY}/preparations",
+        json={"effective_on": "2025-03-10"},
+        headers=clerk,
+    )
+    assert prepared.status_code == 201, prepared.text
+    approved = client.post(
+        f"/api/v1/bonus-sheets/{FEBRUARY}/approval",
+        json={"decision_ref": "LG-2025-05", "effective_on": "2025-03-10"},
+        headers={**leader, "If-Match": prepared.headers["etag"]},
+    )
+    assert approved.status_code == 200, approved.text
+    # then the round shows the amended decision in force and the first one superseded
+    after = client.get(f"/api/v1/rounds/{FEBRUARY}", headers=leader).json()
+    assert after["decision"]["decision_ref"] == "LG-2025-05"
+    assert [d["decision_ref"] for d in after["superseded_decisions"]] == ["LG-2025-02"]
+    assert after["reopened"] is False
+    # and the sheet its approval in force, with the earlier one kept
+    sheet = client.get(f"/api/v1/bonus-sheets/{FEBRUARY}", headers=leader).json()
+    assert sheet["approval"]["decision_ref"] == "LG-2025-05"
+    assert [a["decision_ref"] for a in sheet["superseded_approvals"]] == ["LG-2025-02"]

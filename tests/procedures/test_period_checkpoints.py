@@ -1,8 +1,8 @@
 """A checkpoint at every period decision (issue 5 item 8, SPEC 7.2–7.3) and at the year's filing
-with the higher authority (R-19): after any save that records a `PeriodDecided` or
-`FiledWithHigherAuthority` event, a ledger given the log's signer appends a stream-heads leaf and
-keeps the signed checkpoint that ends with it; a failure to checkpoint keeps the decision and
-says so."""
+with the higher authority (R-19): after any save that records a `PeriodDecided` (or, after a
+reopening, `PeriodDecisionAmended`) or `FiledWithHigherAuthority` event, a ledger given the log's
+signer appends a stream-heads leaf and keeps the signed checkpoint that ends with it; a failure
+to checkpoint keeps the decision and says so."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import cast
 
 import pytest
 
-from builders import CLERK, LEADER, prepare_sheet, record, seed_organisation
+from builders import CLERK, LEADER, STAFF, prepare_sheet, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.application.core import CheckpointNotPublished
 from ledger.cli.main import open_ledger
@@ -23,6 +23,7 @@ from ledger.integrity.keys import KeyDirectory
 from ledger.integrity.note import Ed25519Signer, open_checkpoint
 from ledger.integrity.stream_heads import StreamHeadsTree
 from ledger.settings import Settings
+from ledger.values import LateEntryResolution
 from procedures import annual_support
 from procedures.annual_support import seed_annual_center, walk
 
@@ -86,6 +87,34 @@ def test_item8_approving_a_bonus_sheet_publishes_a_checkpoint_after_the_decision
     (heads,) = log(signed).stream_heads_leaves()
     assert heads.leaf_index == heads.leaf.tree_size == position == checkpoint.size - 1
     assert log(signed).leaf_hashes(checkpoint.size)[-1] == heads.leaf_hash
+
+
+def test_d13_an_amended_decision_after_a_reopening_publishes_a_checkpoint_too(
+    signed: AssessmentLedger,
+) -> None:
+    # given February approved, then reopened for a late entry and its sheet prepared again
+    prepared_february(signed)
+    approve(signed)
+    late = record(signed, "INC-LATE", occurred_on=date(2025, 2, 20))
+    assert late.number is not None
+    signed.resolve_late_entry(
+        LEADER,
+        FEBRUARY,
+        signed.staff_stream(STAFF),
+        late.number,
+        LateEntryResolution.REOPEN,
+        "found after the sheet",
+        date(2025, 3, 7),
+    )
+    signed.prepare_bonus_sheet(CLERK, FEBRUARY, date(2025, 3, 8))
+    # when the leading group approves it again (the amended decision)
+    position = signed.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", date(2025, 3, 9)).position
+    # then a second checkpoint ends with the stream-heads leaf after it (event leaves and one
+    # heads leaf per checkpoint: position events and two heads leaves)
+    first, second = log(signed).checkpoints()
+    _, heads = log(signed).stream_heads_leaves()
+    assert second.size == heads.leaf_index + 1 == position + 2
+    assert first.size < second.size
 
 
 def test_item8_the_stream_heads_leaf_commits_to_the_rounds_decision_as_its_head(

@@ -10,9 +10,19 @@ from typing import Any
 import pytest
 from filing_support import CheckpointedLog, filing, scope_rows, tampered
 
-from builders import COLLEAGUE, STAFF, record
+from builders import (
+    CLERK,
+    COLLEAGUE,
+    LEADER,
+    STAFF,
+    memory_ledger,
+    prepare_sheet,
+    record,
+    seed_organisation,
+)
 from ledger.aggregates.base import LEDGER_NAMESPACE as AGGREGATES_NAMESPACE
 from ledger.application import AssessmentLedger
+from ledger.clock import SettableClock
 from ledger.filing.bundle import (
     LEDGER_NAMESPACE,
     FilingBuildError,
@@ -25,6 +35,7 @@ from ledger.filing.verify import VerifierState, verify_bundle
 from ledger.integrity.leaf import payload_commitment
 from ledger.integrity.note import Ed25519Cosigner, Ed25519Signer
 from ledger.policy import canonical_bytes, fold, staff_figures
+from ledger.values import LateEntryResolution
 
 
 def test_a_staff_members_year_verifies_with_every_figure_recomputed(
@@ -217,3 +228,45 @@ def _canonical(payload: Any) -> bytes:
 
     data: bytes = rfc8785.dumps(payload)
     return data
+
+
+def test_d13_an_amended_decision_after_a_reopening_is_checked_like_the_first(
+    clock: SettableClock, signer: Ed25519Signer
+) -> None:
+    # given February decided, reopened for a late entry and decided again on the new figures
+    ledger = memory_ledger(clock)
+    try:
+        seed_organisation(ledger)
+        record(ledger, "INC-1", occurred_on=date(2025, 2, 5))
+        ledger.open_round(CLERK, "2025-02", date(2025, 3, 3))
+        prepare_sheet(ledger, "2025-02", date(2025, 3, 3))
+        ledger.decide_period(LEADER, "2025-02", "LG-2025-09", date(2025, 3, 5))
+        late = record(ledger, "INC-LATE", occurred_on=date(2025, 2, 20))
+        assert late.number is not None
+        ledger.resolve_late_entry(
+            LEADER,
+            "2025-02",
+            ledger.staff_stream(STAFF),
+            late.number,
+            LateEntryResolution.REOPEN,
+            "found after the sheet",
+            date(2025, 3, 7),
+        )
+        prepare_sheet(ledger, "2025-02", date(2025, 3, 8))
+        ledger.decide_period(LEADER, "2025-02", "LG-2025-14", date(2025, 3, 9))
+        log = CheckpointedLog(ledger, signer)
+        log.checkpoint()
+        # when the center's filing is verified
+        bundle = filing(log.snapshots[0], Scope.center(2025))
+        report = verify_bundle(bundle, [signer.verifier()])
+    finally:
+        ledger.close()
+    # then both decisions are checked against the figures as of their own positions
+    assert report.verified, report.text()
+    lines = report.step("decisions").lines
+    for decision_ref in ("LG-2025-09", "LG-2025-14"):
+        assert any(
+            f"2025-02 ({decision_ref}) decided on the figures as of position" in x for x in lines
+        )
+    amended = [d for d in bundle.decisions if d.topic.endswith("PeriodDecisionAmended.v1")]
+    assert [d.kind for d in amended] == ["period-decision"]

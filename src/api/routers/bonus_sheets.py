@@ -25,7 +25,7 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
-from ledger.aggregates.bonus_sheet import BonusSheet, HeadReduction
+from ledger.aggregates.bonus_sheet import Approval, BonusSheet, HeadReduction
 from ledger.values import Role
 
 router = resource_router(
@@ -219,7 +219,12 @@ class BonusSheetOut(BaseModel):
         description="负责人连带责任 / the head-liability items (R-30)"
     )
     approval: ApprovalOut | None = Field(
-        description="批准 / the leading group's approval, null until the period is decided"
+        description="批准 / the leading group's approval in force, null until the period is "
+        "decided; after a reopening (D-13), the approval of the sheet prepared again"
+    )
+    superseded_approvals: list[ApprovalOut] = Field(
+        description="已被取代的批准 / earlier approvals, each replaced by the approval after a "
+        "reopening, oldest first"
     )
 
 
@@ -270,13 +275,16 @@ def read_bonus_sheet(
             list(content.criticism_notice) if content.criticism_notice is not None else None
         ),
         head_liability=items,
-        approval=ApprovalOut(
-            decision_ref=approval.decision_ref,
-            effective_on=approval.effective_on,
-            decided_at_position=approval.decided_at_position,
-        )
-        if approval is not None
-        else None,
+        approval=_approval_out(approval) if approval is not None else None,
+        superseded_approvals=[_approval_out(a) for a in sheet.superseded_approvals],
+    )
+
+
+def _approval_out(approval: Approval) -> ApprovalOut:
+    return ApprovalOut(
+        decision_ref=approval.decision_ref,
+        effective_on=approval.effective_on,
+        decided_at_position=approval.decided_at_position,
     )
 
 
@@ -294,7 +302,7 @@ def prepare_bonus_sheet(
     idempotency_key: IdempotencyKey = None,
 ) -> StepResult:
     """Prepare the sheet on the figures as recorded now, or again (superseding the earlier
-    preparation) until it is approved; Location names the sheet."""
+    preparation) until it is approved, or after a reopening (D-13); Location names the sheet."""
     outcome = ledger.prepare_bonus_sheet(
         actor(account.person_id, Role.SUPERVISION_CLERK),
         period,
@@ -352,7 +360,8 @@ def approve_bonus_sheet(
     idempotency_key: IdempotencyKey = None,
 ) -> StepResult:
     """Approve the sheet (refused while stale or with an item undecided); records the period's
-    decision on the round in the same transaction."""
+    decision on the round in the same transaction. After a reopening (D-13), approving the sheet
+    prepared again records the amended decision, which replaces the one in force."""
     record = BonusSheet.create_id(period)
     with if_matched(ledger, record, if_match, f"bonus sheet {period}"):
         outcome = ledger.approve_bonus_sheet(

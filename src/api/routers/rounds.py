@@ -29,7 +29,7 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
-from ledger.aggregates.assessment_round import AssessmentRound
+from ledger.aggregates.assessment_round import AssessmentRound, Decision
 from ledger.errors import RuleViolation
 from ledger.policy import canonical_record
 from ledger.projections.rounds import (
@@ -138,7 +138,19 @@ class RoundOut(BaseModel):
     period: str = Field(description="期间 / the period", examples=["2025-Q1"])
     kind: str = Field(description="类型 / month, quarter, half_year or year", examples=["quarter"])
     opened_on: date = Field(description="开启日期 / the day it opened", examples=["2025-03-10"])
-    decision: DecisionOut | None = Field(description="决定 / the period's decision, if taken")
+    decision: DecisionOut | None = Field(
+        description="决定 / the period's decision in force, if taken: the first, or the last "
+        "amended decision after a reopening (D-13)"
+    )
+    superseded_decisions: list[DecisionOut] = Field(
+        description="已被取代的决定 / earlier decisions, each replaced by an amended decision "
+        "after a reopening, oldest first"
+    )
+    reopened: bool = Field(
+        description="已重新决定 / reopened: an amended decision is due (a late entry was "
+        "resolved as a reopening since the decision in force)",
+        examples=[False],
+    )
     resolved_late_entries: list[ResolvedLateEntry] = Field(
         description="已处理的迟到记录 / the late entries resolved so far"
     )
@@ -438,19 +450,23 @@ def read_round(
         period=assessment_round.period.key,
         kind=assessment_round.period.kind.value,
         opened_on=assessment_round.opened_on,
-        decision=DecisionOut(
-            decision_ref=decision.decision_ref,
-            effective_on=decision.effective_on,
-            decided_at_position=decision.decided_at_position,
-        )
-        if decision is not None
-        else None,
+        decision=_decision_out(decision) if decision is not None else None,
+        superseded_decisions=[_decision_out(d) for d in assessment_round.superseded],
+        reopened=assessment_round.reopened,
         resolved_late_entries=[
             ResolvedLateEntry(entry_stream=stream, entry_version=version, resolution=resolution)
             for (stream, version), resolution in sorted(
                 assessment_round.resolved_late_entries.items()
             )
         ],
+    )
+
+
+def _decision_out(decision: Decision) -> DecisionOut:
+    return DecisionOut(
+        decision_ref=decision.decision_ref,
+        effective_on=decision.effective_on,
+        decided_at_position=decision.decided_at_position,
     )
 
 

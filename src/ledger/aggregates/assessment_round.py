@@ -23,6 +23,17 @@ class Decision:
     effective_on: date
 
 
+@dataclass(frozen=True)
+class Reopening:
+    """A late entry the leading group reopened the period for (D-13): the amended decision
+    that answers it must count it."""
+
+    entry_stream: str
+    entry_version: int
+    entry_position: int
+    effective_on: date
+
+
 class AssessmentRound(LedgerAggregate):
     """One period's round; the procedure issue adds the steps between opening and decision."""
 
@@ -48,7 +59,17 @@ class AssessmentRound(LedgerAggregate):
         self.period = Period(period_kind, period_key)
         self.opened_on = effective_on
         self.decision: Decision | None = None
+        """The decision in force: the first, or the last amended decision."""
+        self.superseded: list[Decision] = []
+        """Earlier decisions, each replaced by an amended decision after a reopening."""
         self.resolved_late_entries: dict[tuple[str, int], LateEntryResolution] = {}
+        self.reopenings: list[Reopening] = []
+        """Reopenings not yet answered by an amended decision (D-13)."""
+
+    @property
+    def reopened(self) -> bool:
+        """Whether the period is decided and reopened: an amended decision is due."""
+        return bool(self.reopenings)
 
     @property
     def decision_name(self) -> str:
@@ -67,6 +88,10 @@ class AssessmentRound(LedgerAggregate):
                 f"the {self.decision_name} of {self.period.key} was decided on "
                 f"{self.decision.effective_on}; a reopening is a late-entry resolution",
             )
+        self._check_after_period(effective_on)
+        self._decide(actor.person_id, actor.role, decided_at_position, decision_ref, effective_on)
+
+    def _check_after_period(self, effective_on: date) -> None:
         if effective_on < self.period.last_day:
             raise RuleViolation(
                 "DATED_RECORDS",
@@ -74,7 +99,6 @@ class AssessmentRound(LedgerAggregate):
                 f"last day, {self.period.last_day}",
                 fields={"effective_on": effective_on.isoformat()},
             )
-        self._decide(actor.person_id, actor.role, decided_at_position, decision_ref, effective_on)
 
     @event("PeriodDecided", topic="ledger.round.PeriodDecided.v1")
     def _decide(
@@ -86,6 +110,70 @@ class AssessmentRound(LedgerAggregate):
         effective_on: date,
     ) -> None:
         self.decision = Decision(decided_at_position, decision_ref, effective_on)
+
+    def amend_decision(
+        self, actor: Actor, *, decided_at_position: int, decision_ref: str, effective_on: date
+    ) -> None:
+        """Record the amended decision of a reopened period (SPEC section 3, D-13): taken on
+        figures that count every reopened entry, dated on or after the decision it replaces and
+        the reopenings; the replaced decision is kept."""
+        current = self.decision
+        if current is None:
+            raise RuleViolation(
+                "STEP_ORDER",
+                f"the {self.decision_name} of {self.period.key} is not decided yet: nothing to "
+                "amend",
+            )
+        if not self.reopenings:
+            raise RuleViolation(
+                "DECIDED_ONCE",
+                f"the {self.decision_name} of {self.period.key} was decided on "
+                f"{current.effective_on}; a reopening is a late-entry resolution",
+            )
+        self._check_after_period(effective_on)
+        last_act = max([current.effective_on, *(r.effective_on for r in self.reopenings)])
+        if effective_on < last_act:
+            raise RuleViolation(
+                "DATED_RECORDS",
+                f"the amended decision of {self.period.key} cannot be dated before {last_act}, "
+                "the decision it replaces or the reopening",
+                fields={"effective_on": effective_on.isoformat()},
+            )
+        needed = max(r.entry_position for r in self.reopenings)
+        if decided_at_position < needed:
+            raise RuleViolation(
+                "D-13",
+                f"the amended decision of {self.period.key} must count the reopened entries: "
+                f"position {decided_at_position} is before the one recorded at {needed}",
+                fields={"decided_at_position": decided_at_position},
+            )
+        self._amend_decision(
+            actor.person_id,
+            actor.role,
+            decided_at_position,
+            decision_ref,
+            effective_on,
+            current.decision_ref,
+            current.decided_at_position,
+            tuple(f"{r.entry_stream}/{r.entry_version}" for r in self.reopenings),
+        )
+
+    @event("PeriodDecisionAmended", topic="ledger.round.PeriodDecisionAmended.v1")
+    def _amend_decision(
+        self,
+        actor_id: str,
+        actor_role: Role,
+        decided_at_position: int,
+        decision_ref: str,
+        effective_on: date,
+        supersedes: str,
+        superseded_position: int,
+        reopened_for: tuple[str, ...],
+    ) -> None:
+        if self.decision is not None:
+            self.superseded.append(self.decision)
+        self.decision = Decision(decided_at_position, decision_ref, effective_on)
+        self.reopenings = []
 
     def resolve_late_entry(
         self,
@@ -136,3 +224,7 @@ class AssessmentRound(LedgerAggregate):
         effective_on: date,
     ) -> None:
         self.resolved_late_entries[(entry_stream, entry_version)] = resolution
+        if resolution == LateEntryResolution.REOPEN:
+            self.reopenings.append(
+                Reopening(entry_stream, entry_version, entry_position, effective_on)
+            )

@@ -264,6 +264,8 @@ class BonusSheet(LedgerAggregate):
         )
         self.decisions: dict[str, LiabilityDecision] = {}
         self.approval: Approval | None = None
+        """The approval in force: the first, or the last one after a reopening (D-13)."""
+        self.superseded_approvals: list[Approval] = []
 
     # What the sheet says
 
@@ -285,10 +287,14 @@ class BonusSheet(LedgerAggregate):
     def last_act_on(self) -> date:
         """The date of the sheet's latest act (a later act may not be dated before it)."""
         days = [self.preparation.effective_on, *(d.effective_on for d in self.decisions.values())]
+        if self.approval is not None:
+            days.append(self.approval.effective_on)
         return max(days)
 
-    def _check_open(self, what: str) -> None:
-        if self.approval is not None:
+    def _check_open(self, what: str, reopened: bool) -> None:
+        """Refuse `what` once the sheet is approved, unless its round is reopened (D-13): then
+        the sheet is prepared, decided and approved again as the amended decision."""
+        if self.approval is not None and not reopened:
             raise RuleViolation(
                 "DECIDED_ONCE",
                 f"the bonus sheet of {self.period.key} was approved on "
@@ -305,12 +311,17 @@ class BonusSheet(LedgerAggregate):
 
     # Preparing it again
 
-    def prepare_again(self, actor: Actor, effective_on: date, content: SheetContent) -> None:
+    def prepare_again(
+        self, actor: Actor, effective_on: date, content: SheetContent, *, reopened: bool = False
+    ) -> None:
         """Prepare the sheet again on newer figures, superseding the current preparation; refused
-        once approved, and when the figures have not changed."""
-        self._check_open("preparing it again")
+        once approved (unless the round is `reopened`), and when the figures have not changed."""
+        self._check_open("preparing it again", reopened)
         _check_period(self.period, content, effective_on)
-        self._check_not_before(effective_on, self.preparation.effective_on, "a new preparation")
+        last = self.preparation.effective_on
+        if self.approval is not None:
+            last = max(last, self.approval.effective_on)
+        self._check_not_before(effective_on, last, "a new preparation")
         if content.same_figures(self.preparation.content):
             raise RuleViolation(
                 "NO_CHANGE",
@@ -370,9 +381,10 @@ class BonusSheet(LedgerAggregate):
         reason: str,
         decision_ref: str,
         effective_on: date,
+        reopened: bool = False,
     ) -> None:
         """Record the leading group's reduction of the debtor's own bonus for one item."""
-        self._check_open("deciding its head-liability items")
+        self._check_open("deciding its head-liability items", reopened)
         item = self.items.get(staff_number)
         if item is None:
             raise RuleViolation(
@@ -446,11 +458,17 @@ class BonusSheet(LedgerAggregate):
     # Approval: the period's decision
 
     def approve(
-        self, actor: Actor, *, decided_at_position: int, decision_ref: str, effective_on: date
+        self,
+        actor: Actor,
+        *,
+        decided_at_position: int,
+        decision_ref: str,
+        effective_on: date,
+        reopened: bool = False,
     ) -> None:
-        """Record the leading group's approval; refused while a head-liability item is
-        undecided."""
-        self._check_open("approving it again")
+        """Record the leading group's approval (again, as the amended decision, when the round is
+        `reopened`); refused while a head-liability item is undecided."""
+        self._check_open("approving it again", reopened)
         undecided = self.undecided
         if undecided:
             names = ", ".join(item.staff_number for item in undecided)
@@ -479,6 +497,8 @@ class BonusSheet(LedgerAggregate):
         decision_ref: str,
         effective_on: date,
     ) -> None:
+        if self.approval is not None:
+            self.superseded_approvals.append(self.approval)
         self.approval = Approval(
             self.version + 1, prepared, decided_at_position, decision_ref, effective_on
         )

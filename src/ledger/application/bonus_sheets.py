@@ -105,12 +105,12 @@ class BonusSheetCommands(RoundCommands):
             )
             self._not_in_future(effective_on, today, "effective_on")
             period = self._sheet_period(period_key)
-            self._undecided_round(period)
+            reopened = self._open_round(period).reopened
             content = self._current_content(period)
             sheet_id = BonusSheet.create_id(period.key)
             if self._exists(sheet_id):
                 sheet = cast(BonusSheet, self._load(sheet_id))
-                sheet.prepare_again(actor, effective_on, content)
+                sheet.prepare_again(actor, effective_on, content, reopened=reopened)
             else:
                 sheet = BonusSheet.prepare(actor, period, effective_on, content)
             return Changes([sheet])
@@ -146,7 +146,7 @@ class BonusSheetCommands(RoundCommands):
             self._not_in_future(effective_on, today, "effective_on")
             chosen = member_of(HeadReduction, reduction, rule="D-08", field="reduction")
             period = self._sheet_period(period_key)
-            self._undecided_round(period)
+            reopened = self._open_round(period).reopened
             sheet = self._sheet(period)
             sheet.decide_head_liability(
                 actor,
@@ -156,6 +156,7 @@ class BonusSheetCommands(RoundCommands):
                 reason=reason,
                 decision_ref=decision_ref,
                 effective_on=effective_on,
+                reopened=reopened,
             )
             return Changes([sheet])
 
@@ -188,7 +189,8 @@ class BonusSheetCommands(RoundCommands):
         """The leading group's period decision on the sheet: refused unless the round is open,
         the sheet is prepared and still shows the figures as recorded now, and every
         head-liability item is decided; records `Approved` on the sheet and `PeriodDecided` on
-        the round in one transaction.
+        the round in one transaction. After a reopening (D-13) the sheet prepared again is
+        approved again: `Approved` once more and `PeriodDecisionAmended` on the round.
 
         The decision is taken on the figures as of `decided_at_position`, by default the log's
         head; a position given must not be before the sheet's preparation (the figures the sheet
@@ -199,7 +201,7 @@ class BonusSheetCommands(RoundCommands):
             self._authorise(actor, Role.LEADING_GROUP, effective_on, command="approve_bonus_sheet")
             self._not_in_future(effective_on, today, "effective_on")
             period = self._sheet_period(period_key)
-            self._undecided_round(period)
+            reopened = self._open_round(period).reopened
             sheet = self._sheet(period)
             prepared = sheet.preparation.content
             current = self._current_content(period)
@@ -227,6 +229,7 @@ class BonusSheetCommands(RoundCommands):
                 decided_at_position=position,
                 decision_ref=decision_ref,
                 effective_on=effective_on,
+                reopened=reopened,
             )
             assessment_round = self._record_period_decision(
                 actor, period.key, decision_ref, effective_on, position, today
@@ -270,8 +273,9 @@ class BonusSheetCommands(RoundCommands):
             )
         return period
 
-    def _undecided_round(self, period: Period) -> AssessmentRound:
-        """The period's round, opened and not decided yet (read only)."""
+    def _open_round(self, period: Period) -> AssessmentRound:
+        """The period's round, opened and not decided yet, or decided and reopened for an
+        amended decision (D-13) (read only)."""
         round_id = AssessmentRound.create_id(period.key)
         if not self._exists(round_id):
             raise RuleViolation(
@@ -280,7 +284,7 @@ class BonusSheetCommands(RoundCommands):
                 fields={"period": period.key},
             )
         assessment_round = cast(AssessmentRound, self._load(round_id, for_update=False))
-        if assessment_round.decision is not None:
+        if assessment_round.decision is not None and not assessment_round.reopened:
             raise RuleViolation(
                 "DECIDED_ONCE",
                 f"the bonus sheet of {period.key} was decided on "
@@ -325,6 +329,7 @@ class BonusSheetCommands(RoundCommands):
             cast(AssessmentRound, self._load(round_id, for_update=False)) if opened else None
         )
         decision = assessment_round.decision if assessment_round is not None else None
+        reopened = assessment_round is not None and assessment_round.reopened
         sheet_id = BonusSheet.create_id(period.key)
         sheet = (
             cast(BonusSheet, self._load(sheet_id, for_update=False))
@@ -343,31 +348,41 @@ class BonusSheetCommands(RoundCommands):
                 done_on=assessment_round.opened_on if assessment_round else None,
                 missing=() if opened else (f"the round of {period.key}",),
             ),
-            self._preparation_step(period, today, sheet),
+            self._preparation_step(period, today, sheet, reopened),
             *self._liability_steps(sheet),
         ]
         approval = sheet.approval if sheet is not None else None
         missing: list[str] = []
-        if approval is None:
+        if approval is None or reopened:
             if sheet is None:
                 missing.append("a prepared sheet")
             elif sheet.undecided:
                 missing.append(f"{len(sheet.undecided)} head-liability decision(s)")
             missing.append("the leading group's approval")
+        if reopened and assessment_round is not None:
+            count = len(assessment_round.reopenings)
+            missing[-1] = (
+                f"the leading group's approval again, as the amended decision: the period was "
+                f"reopened for {count} late entr{'y' if count == 1 else 'ies'}"
+            )
         steps.append(
             Step(
                 "approve_bonus_sheet",
-                "The leading group approves the sheet (the period's decision)",
+                "The leading group approves the sheet (the period's decision)"
+                if not reopened
+                else "The leading group approves the sheet again (the amended decision, D-13)",
                 "R-26" if period.kind is PeriodKind.MONTH else "R-28",
                 Role.LEADING_GROUP,
-                done=approval is not None,
-                done_on=approval.effective_on if approval else None,
+                done=approval is not None and not reopened,
+                done_on=approval.effective_on if approval and not reopened else None,
                 missing=tuple(missing),
             )
         )
         return ProcedureStatus("the bonus sheet of", period.key, tuple(steps), decision is not None)
 
-    def _preparation_step(self, period: Period, today: date, sheet: BonusSheet | None) -> Step:
+    def _preparation_step(
+        self, period: Period, today: date, sheet: BonusSheet | None, reopened: bool
+    ) -> Step:
         rule = "R-26" if period.kind is PeriodKind.MONTH else "R-28"
         title = "Prepare the bonus sheet" + (
             " and the criticism notice" if period.kind is PeriodKind.MONTH else ""
@@ -380,7 +395,7 @@ class BonusSheetCommands(RoundCommands):
                 "prepare_bonus_sheet", title, rule, Role.SUPERVISION_CLERK, missing=tuple(missing)
             )
         stale: tuple[str, ...] = ()
-        if sheet.approval is None:
+        if sheet.approval is None or reopened:
             current = self._current_content(period)
             prepared = sheet.preparation.content
             if not current.same_figures(prepared):

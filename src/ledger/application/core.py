@@ -74,11 +74,16 @@ MAX_QUANTITY = 1000
 """Far above any real absence in half days, and well inside what a payload can hold."""
 
 CHECKPOINT_TOPICS = frozenset(
-    {"ledger.round.PeriodDecided.v1", "ledger.annual.FiledWithHigherAuthority.v1"}
+    {
+        "ledger.round.PeriodDecided.v1",
+        "ledger.round.PeriodDecisionAmended.v1",
+        "ledger.annual.FiledWithHigherAuthority.v1",
+    }
 )
-"""The events a save is followed by a checkpoint for: a period's decision, and the year's
-filing with the higher authority (what leaves the center then is covered by a signed head that
-includes the filing itself, the notifications, signatures and home-unit filings before it)."""
+"""The events a save is followed by a checkpoint for: a period's decision (or its amended
+decision after a reopening), and the year's filing with the higher authority (what leaves the
+center then is covered by a signed head that includes the filing itself, the notifications,
+signatures and home-unit filings before it)."""
 
 
 @dataclass(frozen=True)

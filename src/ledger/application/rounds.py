@@ -12,6 +12,7 @@ from ledger.aggregates.assessment_round import AssessmentRound
 from ledger.application.core import Changes, LedgerCore, Outcome
 from ledger.clock import local_date
 from ledger.errors import RuleViolation
+from ledger.policy import late_entries
 from ledger.procedure_status import ProcedureStatus, Step
 from ledger.values import Actor, LateEntryResolution, Period, PeriodKind, Role
 
@@ -200,13 +201,44 @@ class RoundCommands(LedgerCore):
                 fields={"decided_at_position": position},
             )
         assessment_round = self.round(period_key)
-        assessment_round.decide(
+        if assessment_round.decision is None:
+            assessment_round.decide(
+                actor,
+                decided_at_position=position,
+                decision_ref=decision_ref,
+                effective_on=effective_on,
+            )
+            return assessment_round
+        if assessment_round.reopened:
+            self._every_late_entry_resolved(period_key)
+        assessment_round.amend_decision(
             actor,
             decided_at_position=position,
             decision_ref=decision_ref,
             effective_on=effective_on,
         )
         return assessment_round
+
+    def _every_late_entry_resolved(self, period_key: str) -> None:
+        """Refuse an amended decision while an entry recorded after the decision it replaces is
+        unresolved: the new decision would take it in unseen (D-13)."""
+        with self.policy_state() as state:
+            open_entries = [
+                late for late in late_entries(state, period_key) if late.resolution is None
+            ]
+        if open_entries:
+            listed = ", ".join(
+                f"{late.subject}'s {late.what.replace('_', ' ')} of {late.occurred_on} "
+                f"({late.change})"
+                for late in open_entries
+            )
+            raise RuleViolation(
+                "LATE_ENTRY",
+                f"{len(open_entries)} entr{'y' if len(open_entries) == 1 else 'ies'} recorded "
+                f"after the decision of {period_key} await the leading group's resolution before "
+                f"the amended decision: {listed}",
+                fields={"unresolved": len(open_entries)},
+            )
 
     def resolve_late_entry(
         self,

@@ -53,6 +53,7 @@ __all__ = [
     "OBJECTION_DECISION",
     "PERIOD_DECIDED_TOPIC",
     "PERIOD_DECISION",
+    "PERIOD_DECISION_AMENDED_TOPIC",
     "PRELIMINARY_GRADES",
     "PUBLICITY_OBJECTION_RESOLUTION",
     "QUARTER_EXAMINATION",
@@ -92,6 +93,7 @@ LEDGER_NAMESPACE = UUID("6f1c7a52-2b5e-4c35-9a8e-0b7d5d1e2c40")
 equal): the verifier derives the ids of the streams a scope reads without the server's code."""
 
 PERIOD_DECIDED_TOPIC = "ledger.round.PeriodDecided.v1"
+PERIOD_DECISION_AMENDED_TOPIC = "ledger.round.PeriodDecisionAmended.v1"
 LATE_ENTRY_RESOLVED_TOPIC = "ledger.round.LateEntryResolved.v1"
 PERIOD_DECISION = "period-decision"
 LATE_ENTRY_RESOLUTION = "late-entry-resolution"
@@ -110,6 +112,7 @@ APPEAL_DECISION = "appeal-decision"
 
 DECISION_TOPICS = {
     PERIOD_DECIDED_TOPIC: PERIOD_DECISION,
+    PERIOD_DECISION_AMENDED_TOPIC: PERIOD_DECISION,
     LATE_ENTRY_RESOLVED_TOPIC: LATE_ENTRY_RESOLUTION,
     "ledger.bonus_sheet.Approved.v1": BONUS_SHEET_APPROVAL,
     "ledger.bonus_sheet.HeadLiabilityDecided.v1": HEAD_LIABILITY_DECISION,

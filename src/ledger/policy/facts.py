@@ -232,6 +232,9 @@ class RoundRecord:
     stream_id: str
     period: Period
     decision: Decision | None = None
+    """The decision in force: the first, or the last amended decision (D-13)."""
+    superseded: list[Decision] = field(default_factory=list)
+    """Earlier decisions, each replaced by an amended decision after a reopening."""
     resolutions: dict[EventRef, Resolution] = field(default_factory=dict)
 
 
@@ -305,6 +308,7 @@ class LedgerState:
             "ledger.policy.PolicyAdopted.v1": self._policy_adopted,
             "ledger.round.Opened.v1": self._round_opened,
             "ledger.round.PeriodDecided.v1": self._period_decided,
+            "ledger.round.PeriodDecisionAmended.v1": self._period_decided,
             "ledger.round.LateEntryResolved.v1": self._late_entry_resolved,
         }
 
@@ -484,7 +488,10 @@ class LedgerState:
         self._round_streams[fact.stream_id] = record
 
     def _period_decided(self, fact: Fact) -> None:
-        self._round_of(fact).decision = Decision(
+        record = self._round_of(fact)
+        if record.decision is not None:
+            record.superseded.append(record.decision)
+        record.decision = Decision(
             ref=fact.ref,
             decided_at_position=fact.payload["decided_at_position"],
             decision_ref=fact.payload["decision_ref"],

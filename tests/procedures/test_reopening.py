@@ -1,0 +1,313 @@
+"""Reopening a decided month (SPEC section 3, D-13): a late entry resolved as a reopening lets the
+supervision clerk prepare the bonus sheet again and the leading group approve it again, which
+records the amended decision of the period; the decision it replaces is kept, and entries
+recorded after the amended decision are late against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from builders import CLERK, COLLEAGUE, LEADER, STAFF, START, WINDOW, at, record, refused
+from builders import seed_organisation as seed
+from ledger.aggregates.assessment_round import AssessmentRound
+from ledger.aggregates.bonus_sheet import HeadReduction
+from ledger.application import AssessmentLedger
+from ledger.clock import command_time
+from ledger.errors import RuleViolation
+from ledger.projections.rounds import round_conflicts, round_status
+from ledger.values import OPERATOR, LateEntryResolution, PeriodKind, StaffCategory
+
+FEBRUARY = "2025-02"
+HEAD = "H001"
+DECIDED_ON = date(2025, 3, 5)
+REOPENED_ON = date(2025, 3, 7)
+PREPARED_AGAIN_ON = date(2025, 3, 8)
+AMENDED_ON = date(2025, 3, 9)
+
+
+@pytest.fixture
+def decided(ledger: AssessmentLedger) -> AssessmentLedger:
+    """February decided: S001 at 3 points (halved, an item owed by the head of W01), the sheet
+    approved as LG-2025-11."""
+    seed(ledger)
+    ledger.register_staff(OPERATOR, HEAD, "孙八", StaffCategory.CIVIL_SERVANT, "Tax bureau", START)
+    ledger.assign_staff(OPERATOR, HEAD, WINDOW, START)
+    ledger.appoint_head(OPERATOR, WINDOW, HEAD, START)
+    record(ledger, "INC-1", item_code="ATT-02", occurred_on=date(2025, 2, 5))
+    record(ledger, "INC-2", item_code="SRV-01", occurred_on=date(2025, 2, 12))
+    ledger.open_round(CLERK, FEBRUARY, date(2025, 3, 3))
+    ledger.prepare_bonus_sheet(CLERK, FEBRUARY, date(2025, 3, 3))
+    ledger.decide_head_liability(
+        LEADER, FEBRUARY, STAFF, HeadReduction.HALVED, "late twice", "LG-2025-10", date(2025, 3, 4)
+    )
+    ledger.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-11", DECIDED_ON)
+    return ledger
+
+
+def late_deduction(ledger: AssessmentLedger, reference: str, staff_number: str = STAFF) -> int:
+    """A February deduction recorded after the decision; its entry number."""
+    outcome = record(ledger, reference, staff_number=staff_number, occurred_on=date(2025, 2, 20))
+    assert outcome.number is not None
+    return outcome.number
+
+
+def resolve(
+    ledger: AssessmentLedger,
+    number: int,
+    resolution: LateEntryResolution,
+    staff_number: str = STAFF,
+) -> None:
+    ledger.resolve_late_entry(
+        LEADER,
+        FEBRUARY,
+        ledger.staff_stream(staff_number),
+        number,
+        resolution,
+        "found after the sheet",
+        REOPENED_ON,
+    )
+
+
+@pytest.fixture
+def reopened(decided: AssessmentLedger) -> AssessmentLedger:
+    """February reopened for a late half-point deduction of S001 (3.5 points: still halved)."""
+    resolve(decided, late_deduction(decided, "INC-LATE"), LateEntryResolution.REOPEN)
+    return decided
+
+
+def amend(ledger: AssessmentLedger) -> int:
+    """Prepare February's sheet again and approve it as LG-2025-14; the approval's position."""
+    ledger.prepare_bonus_sheet(CLERK, FEBRUARY, PREPARED_AGAIN_ON)
+    return ledger.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", AMENDED_ON).position
+
+
+def test_d13_a_reopened_months_amended_decision_replaces_the_first_which_is_kept(
+    reopened: AssessmentLedger,
+) -> None:
+    # when the sheet is prepared again and approved again
+    amend(reopened)
+    # then the round's decision is the amended one, and the first is kept as superseded
+    assessment_round = reopened.round(FEBRUARY)
+    assert assessment_round.decision is not None
+    assert assessment_round.decision.decision_ref == "LG-2025-14"
+    assert assessment_round.decision.effective_on == AMENDED_ON
+    assert [d.decision_ref for d in assessment_round.superseded] == ["LG-2025-11"]
+    assert not assessment_round.reopened
+
+
+def test_d13_the_amended_sheet_shows_the_reopened_entry(reopened: AssessmentLedger) -> None:
+    amend(reopened)
+    sheet = reopened.bonus_sheet(FEBRUARY)
+    (line,) = [x for x in sheet.preparation.content.lines if x.staff_number == STAFF]
+    assert (line.status, line.total) == ("halved", "3.5")
+    assert sheet.approval is not None and sheet.approval.decision_ref == "LG-2025-14"
+    assert sheet.approval.prepared == sheet.preparation.version
+    assert [a.decision_ref for a in sheet.superseded_approvals] == ["LG-2025-11"]
+
+
+def test_d13_the_amended_decision_names_what_it_replaces_and_the_reopened_entries(
+    decided: AssessmentLedger,
+) -> None:
+    # given February reopened for a late entry
+    number = late_deduction(decided, "INC-LATE")
+    resolve(decided, number, LateEntryResolution.REOPEN)
+    # when the amended decision is recorded
+    position = amend(decided)
+    # then its event names the decision it replaces and the entry it was reopened for
+    (event,) = [
+        e
+        for e in decided.recorder.select_notifications(1, position, stop=position)
+        if e.topic == "ledger.round.PeriodDecisionAmended.v1"
+    ]
+    payload = json.loads(event.state)
+    assert payload["decision_ref"] == "LG-2025-14"
+    assert payload["supersedes"] == "LG-2025-11"
+    assert payload["reopened_for"] == [f"{decided.staff_stream(STAFF)}/{number}"]
+
+
+def test_d13_a_head_liability_decision_on_an_unchanged_item_stands_after_reopening(
+    reopened: AssessmentLedger,
+) -> None:
+    # given the sheet prepared again: S001's item is as it was (the crossing is the same entry)
+    reopened.prepare_bonus_sheet(CLERK, FEBRUARY, PREPARED_AGAIN_ON)
+    # then its decision stands and nothing awaits the leading group before the approval
+    sheet = reopened.bonus_sheet(FEBRUARY)
+    assert sheet.undecided == ()
+    assert sheet.decisions[STAFF].reduction is HeadReduction.HALVED
+
+
+def test_d13_a_late_entry_resolved_with_no_change_does_not_reopen_the_sheet(
+    decided: AssessmentLedger,
+) -> None:
+    resolve(decided, late_deduction(decided, "INC-LATE"), LateEntryResolution.NO_CHANGE)
+    refused(
+        decided,
+        lambda: decided.prepare_bonus_sheet(CLERK, FEBRUARY, PREPARED_AGAIN_ON),
+        rule="DECIDED_ONCE",
+    )
+    refused(
+        decided,
+        lambda: decided.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", AMENDED_ON),
+        rule="DECIDED_ONCE",
+    )
+
+
+def test_d13_the_amended_approval_needs_the_sheet_prepared_again(
+    reopened: AssessmentLedger,
+) -> None:
+    # given the reopened month whose sheet still shows the figures as first decided
+    # when the leading group approves it again, then it is refused: the figures changed
+    refused(
+        reopened,
+        lambda: reopened.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", AMENDED_ON),
+        rule="STALE_SHEET",
+    )
+
+
+def test_d13_the_amended_decision_waits_until_every_late_entry_is_resolved(
+    reopened: AssessmentLedger,
+) -> None:
+    # given a second late entry, of S002, not resolved yet
+    other = late_deduction(reopened, "INC-LATE-2", staff_number=COLLEAGUE)
+    reopened.prepare_bonus_sheet(CLERK, FEBRUARY, PREPARED_AGAIN_ON)
+    # when the leading group approves again, then it is refused naming the open entry
+    error = refused(
+        reopened,
+        lambda: reopened.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", AMENDED_ON),
+        rule="LATE_ENTRY",
+    )
+    assert "S002's deduction of 2025-02-20 (recorded)" in str(error)
+    # and once it is resolved, the amended decision is recorded
+    resolve(reopened, other, LateEntryResolution.REOPEN, staff_number=COLLEAGUE)
+    reopened.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", AMENDED_ON)
+    assert reopened.round(FEBRUARY).decision is not None
+    assert reopened.round(FEBRUARY).decision.decision_ref == "LG-2025-14"
+
+
+def test_d13_the_amended_decision_is_not_dated_before_the_reopening(
+    reopened: AssessmentLedger,
+) -> None:
+    reopened.prepare_bonus_sheet(CLERK, FEBRUARY, REOPENED_ON)
+    refused(
+        reopened,
+        lambda: reopened.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-14", date(2025, 3, 6)),
+        rule="DATED_RECORDS",
+    )
+
+
+def test_d13_an_entry_recorded_after_the_amended_decision_is_late_against_it(
+    reopened: AssessmentLedger,
+) -> None:
+    amend(reopened)
+    assert round_conflicts(reopened, FEBRUARY) == ()
+    # when one more February deduction is recorded
+    number = late_deduction(reopened, "INC-LATER")
+    # then it is a conflict of the amended decision
+    (conflict,) = round_conflicts(reopened, FEBRUARY)
+    assert conflict.version == number
+    assert conflict.decision_ref == "LG-2025-14"
+
+
+def test_d13_a_period_is_amended_once_per_reopening(reopened: AssessmentLedger) -> None:
+    amend(reopened)
+    refused(
+        reopened,
+        lambda: reopened.approve_bonus_sheet(LEADER, FEBRUARY, "LG-2025-15", AMENDED_ON),
+        rule="DECIDED_ONCE",
+    )
+
+
+def test_d13_the_status_of_a_reopened_month_asks_for_the_new_sheet_and_the_amended_approval(
+    reopened: AssessmentLedger,
+) -> None:
+    status = round_status(reopened, FEBRUARY).status
+    steps = {step.key: step for step in status.steps}
+    assert not steps["prepare_bonus_sheet"].done
+    assert "a new preparation" in steps["prepare_bonus_sheet"].missing[0]
+    approval = steps["approve_bonus_sheet"]
+    assert not approval.done
+    assert "amended decision" in approval.title
+    assert "reopened for 1 late entry" in approval.missing[-1]
+    assert status.current is steps["prepare_bonus_sheet"]
+
+
+def test_d13_the_status_after_the_amended_decision_has_every_step_done(
+    reopened: AssessmentLedger,
+) -> None:
+    amend(reopened)
+    status = round_status(reopened, FEBRUARY).status
+    assert status.current is None
+    approval = {step.key: step for step in status.steps}["approve_bonus_sheet"]
+    assert approval.done_on == AMENDED_ON
+
+
+def test_d13_the_policy_state_holds_the_amended_decision_and_the_superseded_one(
+    reopened: AssessmentLedger,
+) -> None:
+    position = amend(reopened)
+    with reopened.policy_state() as state:
+        record_ = state.rounds[FEBRUARY]
+        assert record_.decision is not None
+        assert record_.decision.decision_ref == "LG-2025-14"
+        assert record_.decision.decided_at_position < position
+        assert [d.decision_ref for d in record_.superseded] == ["LG-2025-11"]
+
+
+# The round's own checks (the aggregate, without a procedure)
+
+
+@pytest.fixture
+def decided_round() -> Iterator[AssessmentRound]:
+    """February's round decided on the figures as of position 10 (inside a command's time, as
+    every event is made)."""
+    with command_time(at(DECIDED_ON)):
+        assessment_round = AssessmentRound(
+            actor_id=CLERK.person_id,
+            actor_role=CLERK.role,
+            period_kind=PeriodKind.MONTH,
+            period_key=FEBRUARY,
+            effective_on=date(2025, 3, 3),
+        )
+        assessment_round.decide(
+            LEADER, decided_at_position=10, decision_ref="LG-1", effective_on=DECIDED_ON
+        )
+        yield assessment_round
+
+
+def test_d13_an_amended_decision_must_count_every_reopened_entry(
+    decided_round: AssessmentRound,
+) -> None:
+    # given the round reopened for an entry recorded at position 15
+    decided_round.resolve_late_entry(
+        LEADER,
+        entry_stream="s",
+        entry_version=3,
+        entry_position=15,
+        resolution=LateEntryResolution.REOPEN,
+        reason="found late",
+        effective_on=REOPENED_ON,
+    )
+    # when it is amended on the figures as of position 14, then it is refused under D-13
+    with pytest.raises(RuleViolation) as caught:
+        decided_round.amend_decision(
+            LEADER, decided_at_position=14, decision_ref="LG-2", effective_on=AMENDED_ON
+        )
+    assert caught.value.rule == "D-13"
+    # and as of position 15 it is recorded
+    decided_round.amend_decision(
+        LEADER, decided_at_position=15, decision_ref="LG-2", effective_on=AMENDED_ON
+    )
+    assert decided_round.decision is not None
+    assert decided_round.decision.decided_at_position == 15
+
+
+def test_d13_a_round_not_reopened_is_not_amended(decided_round: AssessmentRound) -> None:
+    with pytest.raises(RuleViolation) as caught:
+        decided_round.amend_decision(
+            LEADER, decided_at_position=20, decision_ref="LG-2", effective_on=AMENDED_ON
+        )
+    assert caught.value.rule == "DECIDED_ONCE"
