@@ -207,6 +207,7 @@ MATRIX: dict[str, set[Role]] = {
     "recommend": {B},
     "examine_recommendations": {L},
     "decide_quarter_results": {L},
+    "amend_quarter_results": {L},
     # the annual assessment
     "read_annual_assessment": DASHBOARD,
     "list_year_participants": PROCEDURE_READERS,

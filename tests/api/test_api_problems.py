@@ -224,6 +224,7 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
         "recommend",
         "examine_recommendations",
         "decide_quarter_results",
+        "amend_quarter_results",
         # years
         "read_annual_assessment",
         "list_year_participants",

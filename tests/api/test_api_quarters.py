@@ -1,20 +1,23 @@
 """The quarterly evaluation over HTTP (issue 6 item 1 for issue 5 item 1): a whole quarter walked
 through the API by the right people (an office's opinion, the clerk's compilation, both branches'
 mutual evaluations, one unlinkable, every ballot, the tallies and recommendations, the leading
-group's examination and results under If-Match); an unlinkable ballot's receipt links nothing;
-refusals by role (403 naming it) and rule (R-21 naming the events, nothing recorded); 404s."""
+group's examination and results under If-Match, amended after a reopening); an unlinkable
+ballot's receipt links nothing; refusals by role (403 naming it) and rule (R-21 naming the
+events, nothing recorded); 404s."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from builders import BRANCH, CLERK, LEADER, STAFF, UNASSIGNED, WINDOW, record
+from builders import BRANCH, CLERK, LEADER, SOURCE, STAFF, UNASSIGNED, WINDOW, record
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
+from ledger.values import LateEntryResolution, VetoCase
 from procedures.quarterly_support import (
     AFTER_Q1,
     B1_SECRETARY,
@@ -30,6 +33,7 @@ from procedures.quarterly_support import (
     Q1,
     SECRETARY,
     W04,
+    examined,
     opened,
     ratings_for,
     seed_center,
@@ -254,3 +258,51 @@ def test_an_unknown_quarter_is_a_404(
         headers={**leader, "If-Match": '"1"'},
     )
     assert response.status_code == 404
+
+
+def test_d13_d14_a_reopened_quarters_results_are_amended_over_http(
+    client: TestClient, center: AssessmentLedger, sign_in: SignIn
+) -> None:
+    # given Q1 decided with S004's title, then S004's veto in March found and Q1 reopened
+    examined(center)
+    center.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
+    veto = center.record_veto_case(
+        CLERK, B1_SECRETARY, VetoCase.V7, date(2025, 3, 25), "INC-V", "ev", "ok", SOURCE
+    )
+    assert veto.number is not None
+    center.resolve_late_entry(
+        LEADER,
+        Q1,
+        center.staff_stream(B1_SECRETARY),
+        veto.number,
+        LateEntryResolution.REOPEN,
+        "the title cannot stand",
+        AFTER_Q1,
+    )
+    leader = sign_in(LEADER.person_id)
+    etag = client.get(QUARTER, headers=leader).headers["etag"]
+    amendment = {
+        "individuals": [B1_SECRETARY],
+        "windows": [WINDOW, W04],
+        "decision_ref": "LG-2025-Q1-A",
+        "effective_on": str(AFTER_Q1),
+    }
+    # when the amended results keep the barred title: a 422 naming R-35, nothing recorded
+    head = center.head_position()
+    kept = client.post(
+        f"{QUARTER}/results/amendment", json=amendment, headers={**leader, "If-Match": etag}
+    )
+    assert kept.status_code == 422 and kept.json()["rule"] == "R-35", kept.text
+    assert center.head_position() == head
+    # when they leave it out, with the evaluation's ETag
+    amended = client.post(
+        f"{QUARTER}/results/amendment",
+        json={**amendment, "individuals": []},
+        headers={**leader, "If-Match": etag},
+    )
+    assert amended.status_code == 200, amended.text
+    # then the amended results are in force and the published ones kept
+    read = client.get(QUARTER, headers=leader).json()
+    assert read["results"]["individuals"] == []
+    assert read["results"]["decision_ref"] == "LG-2025-Q1-A"
+    assert [r["decision_ref"] for r in read["superseded_results"]] == ["LG-2025-Q1"]

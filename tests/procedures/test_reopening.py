@@ -1,7 +1,8 @@
-"""Reopening a decided month (SPEC section 3, D-13): a late entry resolved as a reopening lets the
-supervision clerk prepare the bonus sheet again and the leading group approve it again, which
-records the amended decision of the period; the decision it replaces is kept, and entries
-recorded after the amended decision are late against it."""
+"""Reopening a decided period (SPEC section 3, D-13): a late entry resolved as a reopening lets
+the supervision clerk prepare a month's bonus sheet again and the leading group approve it again,
+or the leading group amend a quarter's results, which records the amended decision of the
+period; the decision it replaces is kept, and entries recorded after the amended decision are
+late against it."""
 
 from __future__ import annotations
 
@@ -10,16 +11,28 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from quarterly_support import AFTER_Q1, B1_SECRETARY, Q1, W04, examined, seed_center
 
-from builders import CLERK, COLLEAGUE, LEADER, STAFF, START, WINDOW, at, record, refused
+from builders import (
+    CLERK,
+    COLLEAGUE,
+    LEADER,
+    SOURCE,
+    STAFF,
+    START,
+    WINDOW,
+    at,
+    record,
+    refused,
+)
 from builders import seed_organisation as seed
 from ledger.aggregates.assessment_round import AssessmentRound
 from ledger.aggregates.bonus_sheet import HeadReduction
 from ledger.application import AssessmentLedger
-from ledger.clock import command_time
-from ledger.errors import RuleViolation
+from ledger.clock import SettableClock, command_time
+from ledger.errors import RoleRequired, RuleViolation
 from ledger.projections.rounds import round_conflicts, round_status
-from ledger.values import OPERATOR, LateEntryResolution, PeriodKind, StaffCategory
+from ledger.values import OPERATOR, LateEntryResolution, PeriodKind, StaffCategory, VetoCase
 
 FEBRUARY = "2025-02"
 HEAD = "H001"
@@ -311,3 +324,110 @@ def test_d13_a_round_not_reopened_is_not_amended(decided_round: AssessmentRound)
             LEADER, decided_at_position=20, decision_ref="LG-2", effective_on=AMENDED_ON
         )
     assert caught.value.rule == "DECIDED_ONCE"
+
+
+# Reopening a decided quarter: the amended results
+
+
+@pytest.fixture
+def reopened_quarter(ledger: AssessmentLedger, clock: SettableClock) -> AssessmentLedger:
+    """Q1 decided with S004 as excellent individual (W01 and W04 as windows), then a veto case
+    of S004 in March found and the quarter reopened for it (D-14 bars S004 for Q1)."""
+    seed_center(ledger, clock)
+    examined(ledger)
+    ledger.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
+    veto = ledger.record_veto_case(
+        CLERK, B1_SECRETARY, VetoCase.V7, date(2025, 3, 25), "INC-V", "ev", "verified", SOURCE
+    )
+    assert veto.number is not None
+    ledger.resolve_late_entry(
+        LEADER,
+        Q1,
+        ledger.staff_stream(B1_SECRETARY),
+        veto.number,
+        LateEntryResolution.REOPEN,
+        "the title cannot stand",
+        AFTER_Q1,
+    )
+    return ledger
+
+
+def test_d13_d14_a_reopened_quarters_amended_results_replace_the_published_ones(
+    reopened_quarter: AssessmentLedger,
+) -> None:
+    # when the leading group amends the results without S004
+    reopened_quarter.amend_quarter_results(LEADER, Q1, (), (WINDOW, W04), "LG-2025-Q1-A", AFTER_Q1)
+    # then the amended results are in force, the published ones kept, and the round's decision
+    # is the amended one
+    evaluation = reopened_quarter.quarterly_evaluation(Q1)
+    assert evaluation.results is not None
+    assert (evaluation.results.individuals, evaluation.results.windows) == ((), (WINDOW, W04))
+    assert [r.decision_ref for r in evaluation.superseded_results] == ["LG-2025-Q1"]
+    decision = reopened_quarter.round(Q1).decision
+    assert decision is not None and decision.decision_ref == "LG-2025-Q1-A"
+    assert not reopened_quarter.round(Q1).reopened
+
+
+def test_d13_d14_the_amended_results_may_not_keep_a_title_the_late_veto_bars(
+    reopened_quarter: AssessmentLedger,
+) -> None:
+    error = refused(
+        reopened_quarter,
+        lambda: reopened_quarter.amend_quarter_results(
+            LEADER, Q1, (B1_SECRETARY,), (WINDOW, W04), "LG-2025-Q1-A", AFTER_Q1
+        ),
+        rule="R-35",
+    )
+    assert B1_SECRETARY in str(error)
+
+
+def test_d13_the_amended_results_name_only_examined_recommendations(
+    reopened_quarter: AssessmentLedger,
+) -> None:
+    refused(
+        reopened_quarter,
+        lambda: reopened_quarter.amend_quarter_results(
+            LEADER, Q1, (STAFF,), (WINDOW,), "LG-2025-Q1-A", AFTER_Q1
+        ),
+        rule="R-11",
+    )
+
+
+def test_d13_a_quarter_not_reopened_has_no_amended_results(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    seed_center(ledger, clock)
+    examined(ledger)
+    ledger.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
+    refused(
+        ledger,
+        lambda: ledger.amend_quarter_results(LEADER, Q1, (), (WINDOW,), "LG-2025-Q1-A", AFTER_Q1),
+        rule="D-13",
+    )
+
+
+def test_d13_only_the_leading_group_amends_a_quarters_results(
+    reopened_quarter: AssessmentLedger,
+) -> None:
+    refused(
+        reopened_quarter,
+        lambda: reopened_quarter.amend_quarter_results(
+            CLERK, Q1, (), (WINDOW,), "LG-2025-Q1-A", AFTER_Q1
+        ),
+        RoleRequired,
+    )
+
+
+def test_d13_the_status_of_a_reopened_quarter_asks_for_the_amended_results(
+    reopened_quarter: AssessmentLedger,
+) -> None:
+    steps = {s.key: s for s in round_status(reopened_quarter, Q1).status.steps}
+    assert steps["decide_quarter_results"].done
+    amend_step = steps["amend_quarter_results"]
+    assert not amend_step.done
+    assert "reopened for 1 late entry" in amend_step.missing[0]
+    # and once amended, every step is done
+    reopened_quarter.amend_quarter_results(LEADER, Q1, (), (WINDOW, W04), "LG-A", AFTER_Q1)
+    status = round_status(reopened_quarter, Q1).status
+    assert status.current is None
+    assert {s.key: s for s in status.steps}["amend_quarter_results"].done_on == AFTER_Q1

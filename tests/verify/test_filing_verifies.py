@@ -14,6 +14,7 @@ from builders import (
     CLERK,
     COLLEAGUE,
     LEADER,
+    SOURCE,
     STAFF,
     memory_ledger,
     prepare_sheet,
@@ -35,7 +36,8 @@ from ledger.filing.verify import VerifierState, verify_bundle
 from ledger.integrity.leaf import payload_commitment
 from ledger.integrity.note import Ed25519Cosigner, Ed25519Signer
 from ledger.policy import canonical_bytes, fold, staff_figures
-from ledger.values import LateEntryResolution
+from ledger.values import LateEntryResolution, VetoCase
+from procedures.quarterly_support import AFTER_Q1, B1_SECRETARY, Q1, examined, seed_center
 
 
 def test_a_staff_members_year_verifies_with_every_figure_recomputed(
@@ -270,3 +272,43 @@ def test_d13_an_amended_decision_after_a_reopening_is_checked_like_the_first(
         )
     amended = [d for d in bundle.decisions if d.topic.endswith("PeriodDecisionAmended.v1")]
     assert [d.kind for d in amended] == ["period-decision"]
+
+
+def test_d13_amended_quarter_results_are_checked_as_of_the_amended_decision(
+    clock: SettableClock, signer: Ed25519Signer
+) -> None:
+    # given Q1 decided, reopened for a late veto of its excellent individual, and amended
+    ledger = memory_ledger(clock)
+    try:
+        seed_center(ledger, clock)
+        examined(ledger)
+        ledger.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
+        veto = ledger.record_veto_case(
+            CLERK, B1_SECRETARY, VetoCase.V7, date(2025, 3, 25), "INC-V", "ev", "ok", SOURCE
+        )
+        assert veto.number is not None
+        ledger.resolve_late_entry(
+            LEADER,
+            Q1,
+            ledger.staff_stream(B1_SECRETARY),
+            veto.number,
+            LateEntryResolution.REOPEN,
+            "the title cannot stand",
+            AFTER_Q1,
+        )
+        ledger.amend_quarter_results(LEADER, Q1, (), ("W01", "W04"), "LG-2025-Q1-A", AFTER_Q1)
+        amended_at = ledger.round(Q1).decision
+        log = CheckpointedLog(ledger, signer)
+        log.checkpoint()
+        # when the center's filing is verified
+        bundle = filing(log.snapshots[0], Scope.center(2025))
+        report = verify_bundle(bundle, [signer.verifier()])
+    finally:
+        ledger.close()
+    # then both results are checked, each as of its own decision's position
+    assert report.verified, report.text()
+    results = [d for d in bundle.decisions if d.kind == "quarter-results"]
+    assert [d.topic.rsplit(".", 2)[-2] for d in results] == ["ResultsPublished", "ResultsAmended"]
+    assert amended_at is not None
+    assert results[1].decided_at_position == amended_at.decided_at_position
+    assert results[0].decided_at_position < results[1].decided_at_position

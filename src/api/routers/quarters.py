@@ -27,7 +27,12 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
-from ledger.aggregates.quarterly_evaluation import BallotMode, QuarterlyEvaluation, Rating
+from ledger.aggregates.quarterly_evaluation import (
+    BallotMode,
+    QuarterlyEvaluation,
+    Rating,
+    Selection,
+)
 from ledger.values import Role
 
 router = resource_router(
@@ -303,6 +308,48 @@ class SelectionOut(BaseModel):
     )
 
 
+class AmendedResults(BaseModel):
+    """修正后的季度结果 / The leading group's amended results after a reopening (D-13): chosen
+    among the examined recommendations and eligible now."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "individuals": [],
+                    "windows": ["W01", "W04"],
+                    "decision_ref": "LG-2025-Q1-A",
+                    "effective_on": "2025-05-06",
+                }
+            ]
+        },
+    )
+
+    individuals: Codes = Field(
+        max_length=500, description="优秀个人 / staff numbers", examples=[["S004"]]
+    )
+    windows: Codes = Field(
+        max_length=500, description="优秀窗口 / window codes", examples=[["W01", "W04"]]
+    )
+    decision_ref: str = Field(
+        min_length=1,
+        max_length=200,
+        description="决定文号 / the amended decision",
+        examples=["LG-2025-Q1-A"],
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the amended decision", examples=["2025-05-06"]
+    )
+    decided_at_position: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INT,
+        description="依据位置 / the figures' log position (default: head)",
+        examples=[1187],
+    )
+
+
 class QuarterlyEvaluationOut(BaseModel):
     """季度评价 / A quarter's evaluation as recorded now."""
 
@@ -334,7 +381,12 @@ class QuarterlyEvaluationOut(BaseModel):
         description="初审 / the leading group's examination, null before it"
     )
     results: SelectionOut | None = Field(
-        description="结果 / the published results, null before the decision"
+        description="结果 / the results in force, null before the decision: the published "
+        "ones, or the last amended ones after a reopening (D-13)"
+    )
+    superseded_results: list[SelectionOut] = Field(
+        description="已被取代的结果 / earlier results, each replaced by amended results after a "
+        "reopening, oldest first"
     )
 
 
@@ -399,14 +451,17 @@ def read_quarterly_evaluation(
         )
         if examination
         else None,
-        results=SelectionOut(
-            individuals=list(results.individuals),
-            windows=list(results.windows),
-            effective_on=results.effective_on,
-            decision_ref=results.decision_ref,
-        )
-        if results
-        else None,
+        results=_decided(results) if results else None,
+        superseded_results=[_decided(r) for r in evaluation.superseded_results],
+    )
+
+
+def _decided(results: Selection) -> SelectionOut:
+    return SelectionOut(
+        individuals=list(results.individuals),
+        windows=list(results.windows),
+        effective_on=results.effective_on,
+        decision_ref=results.decision_ref,
     )
 
 
@@ -609,6 +664,37 @@ def decide_quarter_results(
         outcome = ledger.decide_quarter_results(
             actor(account.person_id, Role.LEADING_GROUP),
             period,
+            body.decision_ref,
+            body.effective_on,
+            body.decided_at_position,
+            idempotency_key=idempotency_key,
+        )
+    return step_result(response, outcome, record)
+
+
+@router.post(
+    "/results/amendment",
+    summary="修正结果 / amend the results after a reopening (leading group, If-Match)",
+    responses=problem_responses(412, 428),
+)
+def amend_quarter_results(
+    period: QuarterKey,
+    body: AmendedResults,
+    account: CurrentAccount,
+    ledger: LedgerDep,
+    response: Response,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> StepResult:
+    """After the leading group reopened the quarter for a late entry (D-13), publish the
+    amended titles and record the quarter's amended decision, which replaces the one in force."""
+    record = QuarterlyEvaluation.create_id(period)
+    with if_matched(ledger, record, if_match, f"the quarterly evaluation of {period}"):
+        outcome = ledger.amend_quarter_results(
+            actor(account.person_id, Role.LEADING_GROUP),
+            period,
+            body.individuals,
+            body.windows,
             body.decision_ref,
             body.effective_on,
             body.decided_at_position,

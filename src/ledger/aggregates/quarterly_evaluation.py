@@ -136,6 +136,8 @@ class QuarterlyEvaluation(LedgerAggregate):
         self.recommendations: dict[str, Recommendation] = {}
         self.examination: Selection | None = None
         self.results: Selection | None = None
+        """The results in force: the first published, or the last amended after a reopening."""
+        self.superseded_results: list[Selection] = []
 
     # Guards shared by the steps
 
@@ -607,3 +609,66 @@ class QuarterlyEvaluation(LedgerAggregate):
         effective_on: date,
     ) -> None:
         self.results = Selection(individuals, windows, effective_on, decision_ref)
+
+    def amend_results(
+        self,
+        actor: Actor,
+        individuals: Iterable[str],
+        windows: Iterable[str],
+        decision_ref: str,
+        effective_on: date,
+    ) -> None:
+        """Record the leading group's amended results after a reopening (SPEC section 3, D-13):
+        chosen among the examined recommendations (nobody is added who was not recommended and
+        examined), dated on or after the results they replace."""
+        current = self.results
+        examination = self.examination
+        if current is None or examination is None:
+            raise RuleViolation(
+                "STEP_ORDER",
+                f"the results of {self.period.key} are not decided yet: nothing to amend",
+            )
+        people = _distinct(individuals, "individuals", "R-11")
+        units = _distinct(windows, "windows", "R-11")
+        for chosen, examined, what in (
+            (people, examination.individuals, "individual"),
+            (units, examination.windows, "window"),
+        ):
+            strangers = [subject for subject in chosen if subject not in examined]
+            if strangers:
+                raise RuleViolation(
+                    "R-11",
+                    f"the amended results of {self.period.key} may only name the examined "
+                    f"recommendations: {', '.join(strangers)} was not examined as excellent "
+                    f"{what}",
+                    fields={"subject": strangers[0]},
+                )
+        if not decision_ref.strip():
+            raise RuleViolation(
+                "R-11", "a decision names its reference", fields={"decision_ref": ""}
+            )
+        self._not_before(effective_on, current.effective_on, "the results it replaces")
+        self._amend_results(
+            actor.person_id,
+            actor.role,
+            people,
+            units,
+            decision_ref,
+            effective_on,
+            current.decision_ref,
+        )
+
+    @event("ResultsAmended", topic="ledger.quarterly.ResultsAmended.v1")
+    def _amend_results(
+        self,
+        actor_id: str,
+        actor_role: Role,
+        individuals: tuple[str, ...],
+        windows: tuple[str, ...],
+        decision_ref: str,
+        effective_on: date,
+        supersedes: str,
+    ) -> None:
+        if self.results is not None:
+            self.superseded_results.append(self.results)
+        self.results = Selection(tuple(individuals), tuple(windows), effective_on, decision_ref)

@@ -13,7 +13,7 @@ import json
 import random
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, MutableSequence
+from collections.abc import Callable, Iterable, Mapping, MutableSequence, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
@@ -703,6 +703,64 @@ class QuarterlyCommands(LedgerCore):
             decide,
         )
 
+    def amend_quarter_results(
+        self,
+        actor: Actor,
+        period_key: str,
+        individuals: Sequence[str],
+        windows: Sequence[str],
+        decision_ref: str,
+        effective_on: date,
+        decided_at_position: int | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """After a reopening (SPEC section 3, D-13), publish the leading group's amended results
+        and record the quarter's amended decision in the same transaction: chosen among the
+        examined recommendations and eligible now (R-21, R-23–R-25, R-35/D-14)."""
+
+        def decide(today: date) -> Changes:
+            self._authorise(
+                actor, Role.LEADING_GROUP, effective_on, command="amend_quarter_results"
+            )
+            self._not_in_future(effective_on, today, "effective_on")
+            period = self._quarter(period_key)
+            round_id = AssessmentRound.create_id(period.key)
+            assessment_round = (
+                cast(AssessmentRound, self._load(round_id, for_update=False))
+                if self._exists(round_id)
+                else None
+            )
+            if assessment_round is None or not assessment_round.reopened:
+                raise RuleViolation(
+                    "D-13",
+                    f"the results of {period.key} are amended only after the leading group "
+                    "reopens the quarter for a late entry",
+                    fields={"period": period.key},
+                )
+            evaluation = self._evaluation(period, "R-11", "amend_quarter_results")
+            evaluation.amend_results(actor, individuals, windows, decision_ref, effective_on)
+            self._refuse_ineligible(period, individuals, windows, "amend_quarter_results")
+            amended_round = self._record_period_decision(
+                actor, period.key, decision_ref, effective_on, decided_at_position, today
+            )
+            return Changes([evaluation, amended_round])
+
+        return self._execute(
+            "amend_quarter_results",
+            actor,
+            idempotency_key,
+            {
+                "period_key": period_key,
+                "individuals": list(individuals),
+                "windows": list(windows),
+                "decision_ref": decision_ref,
+                "effective_on": effective_on,
+                "decided_at_position": decided_at_position,
+            },
+            decide,
+        )
+
     # Where the quarter stands (issue 5 item 7)
 
     def _quarter_status(self, period: Period, today: date) -> ProcedureStatus | None:
@@ -756,17 +814,41 @@ class QuarterlyCommands(LedgerCore):
                 or ("the examination",),
             )
         )
+        first = (
+            assessment_round.superseded[0]
+            if assessment_round is not None and assessment_round.superseded
+            else decision
+        )
         steps.append(
             Step(
                 "decide_quarter_results",
                 "The leading group decides and publishes the results",
                 "R-11",
                 Role.LEADING_GROUP,
-                done=decision is not None,
-                done_on=decision.effective_on if decision else None,
-                missing=() if decision else ("the decision",),
+                done=first is not None,
+                done_on=first.effective_on if first else None,
+                missing=() if first else ("the decision",),
             )
         )
+        if assessment_round is not None and (assessment_round.reopened or first is not decision):
+            reopened = assessment_round.reopened
+            count = len(assessment_round.reopenings)
+            steps.append(
+                Step(
+                    "amend_quarter_results",
+                    "The leading group decides the amended results (the amended decision)",
+                    "D-13",
+                    Role.LEADING_GROUP,
+                    done=not reopened,
+                    done_on=None if reopened or decision is None else decision.effective_on,
+                    missing=(
+                        f"the amended results: the quarter was reopened for {count} late "
+                        f"entr{'y' if count == 1 else 'ies'}",
+                    )
+                    if reopened
+                    else (),
+                )
+            )
         return ProcedureStatus(
             "the quarterly evaluation of", period.key, tuple(steps), decision is not None
         )

@@ -94,6 +94,7 @@ equal): the verifier derives the ids of the streams a scope reads without the se
 
 PERIOD_DECIDED_TOPIC = "ledger.round.PeriodDecided.v1"
 PERIOD_DECISION_AMENDED_TOPIC = "ledger.round.PeriodDecisionAmended.v1"
+_ROUND_DECISION_TOPICS = frozenset({PERIOD_DECIDED_TOPIC, PERIOD_DECISION_AMENDED_TOPIC})
 LATE_ENTRY_RESOLVED_TOPIC = "ledger.round.LateEntryResolved.v1"
 PERIOD_DECISION = "period-decision"
 LATE_ENTRY_RESOLUTION = "late-entry-resolution"
@@ -118,6 +119,7 @@ DECISION_TOPICS = {
     "ledger.bonus_sheet.HeadLiabilityDecided.v1": HEAD_LIABILITY_DECISION,
     "ledger.quarterly.RecommendationsExamined.v1": QUARTER_EXAMINATION,
     "ledger.quarterly.ResultsPublished.v1": QUARTER_RESULTS,
+    "ledger.quarterly.ResultsAmended.v1": QUARTER_RESULTS,
     "ledger.annual.PreliminaryGradesFixed.v1": PRELIMINARY_GRADES,
     "ledger.annual.ExcellentWindowsDecided.v1": ANNUAL_EXCELLENT_WINDOWS,
     "ledger.annual.ExcellentListApproved.v1": EXCELLENT_LIST_APPROVAL,
@@ -1063,8 +1065,9 @@ class DecisionContext:
     assessment (the year) or challenge (the year)."""
     preparations: dict[tuple[str, int], Mapping[str, Any]] = field(default_factory=dict)
     """By (stream id, version): a bonus sheet's Prepared or Reprepared payload."""
-    round_decisions: dict[str, int] = field(default_factory=dict)
-    """By period key: the `decided_at_position` of the period's decision."""
+    round_decisions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """By period key: each decision of the period (the first, then any amended decision after a
+    reopening) as (its event's position, its `decided_at_position`), in log order."""
 
     @classmethod
     def of(cls, facts: Iterable[Fact]) -> DecisionContext:
@@ -1077,11 +1080,22 @@ class DecisionContext:
                 context.periods.setdefault(fact.stream_id, str(payload[member]))
             if fact.topic in _PREPARED_TOPICS:
                 context.preparations[(fact.stream_id, fact.version)] = payload
-            if fact.topic == PERIOD_DECIDED_TOPIC and "decided_at_position" in payload:
+            if fact.topic in _ROUND_DECISION_TOPICS and "decided_at_position" in payload:
                 period = context.periods.get(fact.stream_id)
                 if period is not None:
-                    context.round_decisions.setdefault(period, payload["decided_at_position"])
+                    context.round_decisions.setdefault(period, []).append(
+                        (fact.position, payload["decided_at_position"])
+                    )
         return context
+
+    def decision_with(self, period: str, position: int) -> int | None:
+        """The `decided_at_position` of the period decision recorded with a procedure's final
+        event at `position`: the first decision of the period after it (the round's event is
+        saved in the same transaction, after the procedure's); None if there is none."""
+        return next(
+            (decided for at, decided in self.round_decisions.get(period, ()) if at > position),
+            None,
+        )
 
 
 def _in_scope(scope: Scope, items: Iterable[Any], staff_number: Any = None) -> list[Any]:
@@ -1098,7 +1112,8 @@ def decision_entry(scope: Scope, fact: Fact, context: DecisionContext) -> Decisi
     (`decided`, copied from its payload; for a bonus sheet's approval also the approved sheet's
     lines, notice and head-liability items, those about the person in a staff filing) and, for a
     checked kind, the position it is checked as of: the approval's and the year's results' own
-    `decided_at_position`, the quarter's results' round decision's, the position just before the
+    `decided_at_position`, the quarter's results' round decision's (the one recorded with them:
+    the amended decision for amended results), the position just before the
     event for the other steps (their figures are those known when they were taken). Raises
     KeyError when the payloads it reads are erased."""
     kind = DECISION_TOPICS[fact.topic]
@@ -1124,7 +1139,8 @@ def decision_entry(scope: Scope, fact: Fact, context: DecisionContext) -> Decisi
         position = payload["decided_at_position"]
     elif kind == QUARTER_RESULTS:
         assert period is not None
-        position = context.round_decisions.get(period, fact.position - 1)
+        paired = context.decision_with(period, fact.position)
+        position = fact.position - 1 if paired is None else paired
     elif kind in CHECKED_DECISION_KINDS:
         position = fact.position - 1
     return DecisionEntry(
