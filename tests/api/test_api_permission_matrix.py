@@ -227,6 +227,7 @@ MATRIX: dict[str, set[Role]] = {
     "resolve_publicity_objection": {L},
     "approve_excellent_list": {M},
     "decide_year_results": {L},
+    "amend_year_results": {L},
     "notify_result": {C},
     "file_with_home_unit": {C},
     "file_with_higher_authority": {C},

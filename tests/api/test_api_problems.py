@@ -245,6 +245,7 @@ def test_given_the_openapi_document_then_operation_ids_are_the_route_names(
         "resolve_publicity_objection",
         "approve_excellent_list",
         "decide_year_results",
+        "amend_year_results",
         "notify_result",
         "file_with_home_unit",
         "file_with_higher_authority",

@@ -2,23 +2,27 @@
 forms, a head's evaluation and the clerk's countersignature, then from publicity to the higher
 authority's receipt each step by its role (objection and its resolution, the committee's
 approval, the results, notification, signature, filings), with If-Match on the deciding steps
-(428, 412); refusals by role (403 naming it) and rule (422, nothing recorded); 404s."""
+(428, 412), and after a reopening the amended results and the amended filing; refusals by
+role (403 naming it) and rule (422, nothing recorded); 404s."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 
-from builders import CLERK, COLLEAGUE, LEADER, STAFF
+from builders import CLERK, COLLEAGUE, LEADER, SOURCE, STAFF
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
+from ledger.values import LateEntryResolution, VetoCase
 from procedures.annual_support import (
     APPROVED_ON,
     DECIDED_ON,
     EVALUATED_ON,
     FILED_ON,
+    FILING_REFERENCE,
     FORMS_ON,
     HEAD_W01,
     NOTIFIED_ON,
@@ -224,3 +228,53 @@ def test_an_unknown_year_is_a_404(
     )
     assert response.status_code == 404
     assert client.get(URL, headers=sign_in(STAFF)).status_code == 403
+
+
+def test_d13_a_reopened_years_results_are_amended_and_filed_again_over_http(
+    client: TestClient, center: AssessmentLedger, sign_in: SignIn
+) -> None:
+    # given the year filed and received, then S001's veto case of 2025 found and the year
+    # reopened for it (S001's excellent grade cannot stand: R-35)
+    walk(center)
+    veto = center.record_veto_case(
+        CLERK, STAFF, VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "verified", SOURCE
+    )
+    assert veto.number is not None
+    center.resolve_late_entry(
+        LEADER,
+        str(YEAR),
+        center.staff_stream(STAFF),
+        veto.number,
+        LateEntryResolution.REOPEN,
+        "the excellent grade cannot stand",
+        date(2026, 3, 10),
+    )
+    leader, clerk = sign_in(LEADER.person_id), sign_in(CLERK.person_id)
+    etag = client.get(URL, headers=leader).headers["etag"]
+    amendment = {"grades": {}, "decision_ref": "LG-2026-07", "effective_on": "2026-03-10"}
+    # when the amended results keep the barred grade: a 422 naming R-35, nothing recorded
+    kept = client.post(
+        f"{URL}/results/amendment", json=amendment, headers={**leader, "If-Match": etag}
+    )
+    assert kept.status_code == 422 and kept.json()["rule"] == "R-35", kept.text
+    # when they lower it
+    amended = client.post(
+        f"{URL}/results/amendment",
+        json={**amendment, "grades": {STAFF: "competent"}},
+        headers={**leader, "If-Match": etag},
+    )
+    assert amended.status_code == 200, amended.text
+    year = client.get(URL, headers=clerk).json()
+    assert (year["grades"][STAFF], year["amended_on"], year["refiling_due"]) == (
+        "competent",
+        "2026-03-10",
+        True,
+    )
+    # then the clerk files the amended results with a reference of their own
+    filing = {"reference": "checkpoint 150", "effective_on": "2026-03-10"}
+    sent = client.post(f"{URL}/higher-authority-filing", json=filing, headers=clerk)
+    assert sent.status_code == 200, sent.text
+    year = client.get(URL, headers=clerk).json()
+    assert year["filing_reference"] == "checkpoint 150" and year["refiling_due"] is False
+    assert [f["reference"] for f in year["superseded_filings"]] == [FILING_REFERENCE]
+    assert year["receipt_on"] is None

@@ -43,7 +43,7 @@ from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.errors import RecordNotFound, RoleRequired
 from ledger.policy import Grade
-from ledger.values import OPERATOR, DeductionSource, VetoCase
+from ledger.values import OPERATOR, DeductionSource, LateEntryResolution, VetoCase
 
 
 @pytest.fixture
@@ -608,11 +608,13 @@ def test_r19_a_late_staff_act_after_the_decision_is_dated_no_later_than_today(
 def test_every_annual_event_is_stored_in_its_rfc8785_canonical_form(
     center: AssessmentLedger,
 ) -> None:
-    # given a whole year with a publicity objection, which records every annual event class
+    # given a whole year with a publicity objection, then reopened for a late veto, its results
+    # amended and filed again: every annual event class is recorded
     walk(center, "publicity")
     center.raise_publicity_objection(staff("S002"), YEAR, "S001", '«异议» "quoted"', PUBLICITY_DUE)
     center.resolve_publicity_objection(LEADER, YEAR, 1, "dismissed", "unfounded", APPROVED_ON)
     walk_rest(center)
+    reopen_and_amend(center)
     stored = list(center.recorder.select_notifications(1, 1_000_000))
     recorded = {s.topic.rsplit(".", 2)[-2] for s in stored if s.topic.startswith("ledger.annual.")}
     classes = {
@@ -628,6 +630,27 @@ def test_every_annual_event_is_stored_in_its_rfc8785_canonical_form(
         if s.topic.startswith("ledger.annual.") or "Form" in s.topic or "SelfSummary" in s.topic
     ]
     assert [s.topic for s in ours if s.state != rfc8785.dumps(json.loads(s.state))] == []
+
+
+def reopen_and_amend(center: AssessmentLedger) -> None:
+    """A veto case of S001 in 2025 found after the filing; the year reopened for it (D-13), its
+    results amended (S001 no longer excellent) and filed again."""
+    today = date(2026, 3, 10)
+    veto = center.record_veto_case(
+        CLERK, "S001", VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "verified", SOURCE
+    )
+    assert veto.number is not None
+    center.resolve_late_entry(
+        LEADER,
+        str(YEAR),
+        center.staff_stream("S001"),
+        veto.number,
+        LateEntryResolution.REOPEN,
+        "the excellent grade cannot stand",
+        today,
+    )
+    center.amend_year_results(LEADER, YEAR, {"S001": Grade.COMPETENT}, None, "LG-2026-07", today)
+    center.file_with_higher_authority(CLERK, YEAR, "checkpoint 150", today)
 
 
 def walk_rest(center: AssessmentLedger) -> None:

@@ -1,8 +1,10 @@
 """Reopening a decided period (SPEC section 3, D-13): a late entry resolved as a reopening lets
 the supervision clerk prepare a month's bonus sheet again and the leading group approve it again,
-or the leading group amend a quarter's results, which records the amended decision of the
-period; the decision it replaces is kept, and entries recorded after the amended decision are
-late against it."""
+or the leading group amend a quarter's or a year's results, which records the amended decision
+of the period; the decision it replaces is kept, and entries recorded after the amended decision
+are late against it. A year's changed grades are told, signed and filed with the home unit again,
+and results already filed with the higher authority are filed again, naming the filing they
+replace."""
 
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from builders import (
     STAFF,
     START,
     WINDOW,
+    approve_year,
     at,
+    ready_for_the_year,
     record,
     refused,
 )
@@ -30,9 +34,19 @@ from ledger.aggregates.assessment_round import AssessmentRound
 from ledger.aggregates.bonus_sheet import HeadReduction
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock, command_time
+from ledger.demo import package_calendar
 from ledger.errors import RoleRequired, RuleViolation
+from ledger.policy import Grade
 from ledger.projections.rounds import round_conflicts, round_status
-from ledger.values import OPERATOR, LateEntryResolution, PeriodKind, StaffCategory, VetoCase
+from ledger.values import (
+    OPERATOR,
+    Actor,
+    LateEntryResolution,
+    PeriodKind,
+    Role,
+    StaffCategory,
+    VetoCase,
+)
 
 FEBRUARY = "2025-02"
 HEAD = "H001"
@@ -431,3 +445,184 @@ def test_d13_the_status_of_a_reopened_quarter_asks_for_the_amended_results(
     status = round_status(reopened_quarter, Q1).status
     assert status.current is None
     assert {s.key: s for s in status.steps}["amend_quarter_results"].done_on == AFTER_Q1
+
+
+# Reopening a decided year: the amended results and the amended filing
+
+YEAR = 2025
+YEAR_DECIDED_ON = date(2026, 1, 12)
+FOUND_ON = date(2026, 1, 14)
+AUTHORITY = Actor("R001", Role.HIGHER_AUTHORITY)
+
+
+@pytest.fixture
+def decided_year(ledger: AssessmentLedger, clock: SettableClock) -> AssessmentLedger:
+    """2025 decided on 12 January 2026 with S001 excellent, S001 told and signed, the results
+    filed with the higher authority; the clock on 14 January."""
+    seed(ledger)
+    for year in (2025, 2026):
+        statutory = package_calendar(year)
+        ledger.load_calendar_year(
+            OPERATOR, year, statutory.holidays, statutory.makeup_workdays, statutory.source
+        )
+    ready_for_the_year(ledger)
+    ledger.register_staff(
+        OPERATOR, AUTHORITY.person_id, "上级", StaffCategory.CIVIL_SERVANT, "Authority", START
+    )
+    ledger.grant_role(OPERATOR, AUTHORITY.person_id, Role.HIGHER_AUTHORITY, START)
+    clock.set(at(FOUND_ON))
+    ledger.open_round(CLERK, str(YEAR), date(2026, 1, 4))
+    approve_year(ledger, YEAR, date(2026, 1, 4), YEAR_DECIDED_ON, grades={STAFF: Grade.EXCELLENT})
+    ledger.decide_year_results(LEADER, YEAR, "LG-2025", YEAR_DECIDED_ON)
+    ledger.notify_result(CLERK, YEAR, STAFF, YEAR_DECIDED_ON)
+    ledger.sign_result(Actor(STAFF, Role.STAFF), YEAR, "agreed", True, YEAR_DECIDED_ON)
+    ledger.file_with_higher_authority(CLERK, YEAR, "FILING-2025-1", YEAR_DECIDED_ON)
+    return ledger
+
+
+@pytest.fixture
+def reopened_year(decided_year: AssessmentLedger) -> AssessmentLedger:
+    """The decided year reopened for S001's V6 veto case of September 2025, found late."""
+    veto = decided_year.record_veto_case(
+        CLERK, STAFF, VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "verified", SOURCE
+    )
+    assert veto.number is not None
+    decided_year.resolve_late_entry(
+        LEADER,
+        str(YEAR),
+        decided_year.staff_stream(STAFF),
+        veto.number,
+        LateEntryResolution.REOPEN,
+        "the excellent grade cannot stand",
+        FOUND_ON,
+    )
+    return decided_year
+
+
+def amend_year(ledger: AssessmentLedger, grade: Grade = Grade.COMPETENT) -> int:
+    return ledger.amend_year_results(
+        LEADER, YEAR, {STAFF: grade}, None, "LG-2025-A", FOUND_ON
+    ).position
+
+
+def test_d13_r35_the_amended_results_may_not_keep_an_excellent_grade_a_late_veto_bars(
+    reopened_year: AssessmentLedger,
+) -> None:
+    error = refused(
+        reopened_year,
+        lambda: reopened_year.amend_year_results(LEADER, YEAR, {}, None, "LG-2025-A", FOUND_ON),
+        rule="R-35",
+    )
+    assert STAFF in str(error)
+
+
+def test_d13_a_reopened_years_amended_results_change_the_grade_and_replace_the_decision(
+    reopened_year: AssessmentLedger,
+) -> None:
+    amend_year(reopened_year)
+    annual = reopened_year.annual_assessment(YEAR)
+    assert annual is not None
+    assert annual.grades[STAFF] is Grade.COMPETENT
+    assert annual.amended_on == FOUND_ON
+    decision = reopened_year.round(str(YEAR)).decision
+    assert decision is not None and decision.decision_ref == "LG-2025-A"
+    assert [d.decision_ref for d in reopened_year.round(str(YEAR)).superseded] == ["LG-2025"]
+
+
+def test_d13_whoever_s_grade_changed_is_told_signs_and_is_filed_with_the_home_unit_again(
+    reopened_year: AssessmentLedger,
+) -> None:
+    amend_year(reopened_year)
+    home_unit = reopened_year.staff(STAFF).home_unit
+    # the form signed for "excellent" is not filed for the amended grade
+    refused(
+        reopened_year,
+        lambda: reopened_year.file_with_home_unit(CLERK, YEAR, STAFF, home_unit, "HU-1", FOUND_ON),
+        rule="R-19",
+    )
+    # told again, signed again, then filed
+    reopened_year.notify_result(CLERK, YEAR, STAFF, FOUND_ON)
+    reopened_year.sign_result(Actor(STAFF, Role.STAFF), YEAR, "noted", True, FOUND_ON)
+    reopened_year.file_with_home_unit(CLERK, YEAR, STAFF, home_unit, "HU-1", FOUND_ON)
+    forms = reopened_year.staff(STAFF).annual_forms(YEAR)
+    assert forms.signed_grade == Grade.COMPETENT.value
+
+
+def test_d13_a_signature_is_not_given_twice_for_the_same_grade(
+    decided_year: AssessmentLedger,
+) -> None:
+    refused(
+        decided_year,
+        lambda: decided_year.sign_result(Actor(STAFF, Role.STAFF), YEAR, "again", True, FOUND_ON),
+        rule="R-19",
+    )
+
+
+def test_d13_filed_results_are_filed_again_naming_the_filing_they_replace(
+    reopened_year: AssessmentLedger,
+) -> None:
+    amend_year(reopened_year)
+    # the same reference is refused; a reference of its own records the amended filing
+    refused(
+        reopened_year,
+        lambda: reopened_year.file_with_higher_authority(CLERK, YEAR, "FILING-2025-1", FOUND_ON),
+        rule="R-19",
+    )
+    position = reopened_year.file_with_higher_authority(
+        CLERK, YEAR, "FILING-2025-2", FOUND_ON
+    ).position
+    (event,) = [
+        e
+        for e in reopened_year.recorder.select_notifications(position, 1)
+        if e.topic == "ledger.annual.FilingAmended.v1"
+    ]
+    payload = json.loads(event.state)
+    assert (payload["reference"], payload["supersedes"]) == ("FILING-2025-2", "FILING-2025-1")
+    assert payload["grades"][STAFF] == Grade.COMPETENT.value
+    annual = reopened_year.annual_assessment(YEAR)
+    assert annual is not None
+    assert annual.superseded_filings == [("FILING-2025-1", YEAR_DECIDED_ON)]
+    # and the higher authority's receipt is of the amended filing
+    refused(
+        reopened_year,
+        lambda: reopened_year.record_filing_receipt(
+            AUTHORITY,
+            YEAR,
+            "FILING-2025-1",
+            FOUND_ON,
+        ),
+        rule="R-19",
+    )
+
+
+def test_d13_without_amended_results_the_filing_is_not_filed_again(
+    reopened_year: AssessmentLedger,
+) -> None:
+    refused(
+        reopened_year,
+        lambda: reopened_year.file_with_higher_authority(CLERK, YEAR, "FILING-2025-2", FOUND_ON),
+        rule="R-19",
+    )
+
+
+def test_d13_a_year_not_reopened_has_no_amended_results(decided_year: AssessmentLedger) -> None:
+    refused(
+        decided_year,
+        lambda: amend_year(decided_year),
+        rule="D-13",
+    )
+
+
+def test_d13_the_status_of_a_reopened_year_asks_for_the_amended_results_then_what_follows(
+    reopened_year: AssessmentLedger,
+) -> None:
+    steps = {s.key: s for s in round_status(reopened_year, str(YEAR)).status.steps}
+    assert not steps["amend_year_results"].done
+    assert "reopened for 1 late entry" in steps["amend_year_results"].missing[0]
+    amend_year(reopened_year)
+    steps = {s.key: s for s in round_status(reopened_year, str(YEAR)).status.steps}
+    assert steps["amend_year_results"].done_on == FOUND_ON
+    assert STAFF in steps["notify_result"].missing
+    assert STAFF in steps["sign_result"].missing
+    assert not steps["file_with_higher_authority"].done
+    assert steps["file_with_higher_authority"].missing == ("the amended results, filed again",)

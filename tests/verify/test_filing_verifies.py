@@ -35,8 +35,9 @@ from ledger.filing.bundle import (
 from ledger.filing.verify import VerifierState, verify_bundle
 from ledger.integrity.leaf import payload_commitment
 from ledger.integrity.note import Ed25519Cosigner, Ed25519Signer
-from ledger.policy import canonical_bytes, fold, staff_figures
+from ledger.policy import Grade, canonical_bytes, fold, staff_figures
 from ledger.values import LateEntryResolution, VetoCase
+from procedures.annual_support import seed_annual_center, walk
 from procedures.quarterly_support import AFTER_Q1, B1_SECRETARY, Q1, examined, seed_center
 
 
@@ -312,3 +313,45 @@ def test_d13_amended_quarter_results_are_checked_as_of_the_amended_decision(
     assert amended_at is not None
     assert results[1].decided_at_position == amended_at.decided_at_position
     assert results[0].decided_at_position < results[1].decided_at_position
+
+
+def test_d13_amended_year_results_are_checked_and_the_amended_filing_carried(
+    clock: SettableClock, signer: Ed25519Signer
+) -> None:
+    # given the year filed, reopened for S001's late veto, amended and filed again
+    ledger = memory_ledger(clock)
+    try:
+        seed_annual_center(ledger, clock)
+        walk(ledger)
+        veto = ledger.record_veto_case(
+            CLERK, STAFF, VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "ok", SOURCE
+        )
+        assert veto.number is not None
+        ledger.resolve_late_entry(
+            LEADER,
+            "2025",
+            ledger.staff_stream(STAFF),
+            veto.number,
+            LateEntryResolution.REOPEN,
+            "the excellent grade cannot stand",
+            date(2026, 3, 10),
+        )
+        ledger.amend_year_results(
+            LEADER, 2025, {STAFF: Grade.COMPETENT}, None, "LG-2026-07", date(2026, 3, 10)
+        )
+        ledger.file_with_higher_authority(CLERK, 2025, "checkpoint 150", date(2026, 3, 10))
+        log = CheckpointedLog(ledger, signer)
+        log.checkpoint()
+        # when the center's filing is verified
+        bundle = filing(log.snapshots[0], Scope.center(2025))
+        report = verify_bundle(bundle, [signer.verifier()])
+    finally:
+        ledger.close()
+    # then both year results are checked, the amended one as of the amended decision
+    assert report.verified, report.text()
+    results = [d for d in bundle.decisions if d.kind == "year-results"]
+    assert [d.topic.rsplit(".", 2)[-2] for d in results] == ["ResultsDecided", "ResultsAmended"]
+    assert results[1].decided is not None
+    assert results[1].decided["grades"][STAFF] == "competent"
+    topics = {e.topic for e in bundle.events}
+    assert "ledger.annual.FilingAmended.v1" in topics

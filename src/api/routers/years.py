@@ -311,6 +311,48 @@ class YearResults(BaseModel):
     )
 
 
+class AmendedYearResults(BaseModel):
+    """修正后的年度结果 / The year's amended results after a reopening (D-13): the grades that
+    change, and the excellent windows kept (null: as decided)."""
+
+    model_config = _model(
+        {
+            "grades": {"S001": "competent"},
+            "excellent_windows": None,
+            "decision_ref": "LG-2026-07",
+            "effective_on": "2026-04-20",
+        }
+    )
+
+    grades: dict[str, Grade] = Field(
+        max_length=5000,
+        description="改变的等次 / staff number → the amended grade (only those that change)",
+        examples=[{"S001": "competent"}],
+    )
+    excellent_windows: list[str] | None = Field(
+        default=None,
+        max_length=500,
+        description="优秀窗口 / the excellent windows kept (none added); null: as decided",
+        examples=[["W01"]],
+    )
+    decision_ref: str = Field(
+        min_length=1,
+        max_length=200,
+        description="决定文号 / the amended decision",
+        examples=["LG-2026-07"],
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the amended decision", examples=["2026-04-20"]
+    )
+    decided_at_position: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INT,
+        description="依据位置 / the figures' log position (default: head)",
+        examples=[4460],
+    )
+
+
 class ResultNotification(BaseModel):
     """结果通知 / That the supervision office told a staff member their grade (R-19)."""
 
@@ -458,6 +500,13 @@ class ObjectionOut(BaseModel):
     )
 
 
+class SupersededFiling(BaseModel):
+    """已被取代的备案 / A filing with the higher authority replaced by an amended filing."""
+
+    reference: str = Field(description="备案文号 / its reference", examples=["FILING-2025-1"])
+    filed_on: date = Field(description="备案日期 / the day it was filed", examples=["2026-03-05"])
+
+
 class AnnualAssessmentOut(BaseModel):
     """年度考核 / A year's annual assessment as recorded now (its steps:
     GET /api/v1/rounds/{year}/status)."""
@@ -477,7 +526,8 @@ class AnnualAssessmentOut(BaseModel):
     )
     meetings: list[MeetingOut] = Field(description="支部联席会议 / the branches' joint meetings")
     grades: dict[str, Grade] = Field(
-        description="初定等次 / the preliminary grades",
+        description="等次 / the grades: preliminary, as changed by upheld objections, then as "
+        "decided (and amended after a reopening)",
         examples=[{"S001": "excellent", "S002": "competent"}],
     )
     preliminary_on: date | None = Field(
@@ -498,6 +548,11 @@ class AnnualAssessmentOut(BaseModel):
         description="决定日期 / the day the results were decided, null until then",
         examples=["2026-03-02"],
     )
+    amended_on: date | None = Field(
+        description="修正日期 / the day of the last amended results after a reopening (D-13), "
+        "null if none",
+        examples=[None],
+    )
     notified: dict[str, date] = Field(
         description="结果通知 / staff number → the day they were told",
         examples=[{"S001": "2026-03-03"}],
@@ -517,6 +572,14 @@ class AnnualAssessmentOut(BaseModel):
         description="回执日期 / the day the higher authority's receipt was recorded, null "
         "until then",
         examples=["2026-03-09"],
+    )
+    refiling_due: bool = Field(
+        description="须重新备案 / the results were amended after they were filed: the amended "
+        "filing is due",
+        examples=[False],
+    )
+    superseded_filings: list[SupersededFiling] = Field(
+        description="已被取代的备案 / earlier filings, each replaced by an amended filing"
     )
 
 
@@ -586,11 +649,17 @@ def read_annual_assessment(
         ],
         approved_on=annual.approved_on,
         decided_on=annual.decided_on,
+        amended_on=annual.amended_on,
         notified=dict(sorted(annual.notified.items())),
         filed_with_home_unit=dict(sorted(annual.filed_with_home_unit.items())),
         filing_reference=annual.filing_reference,
         filed_on=annual.filed_on,
         receipt_on=annual.receipt_on,
+        refiling_due=annual.refiling_due,
+        superseded_filings=[
+            SupersededFiling(reference=reference, filed_on=filed_on)
+            for reference, filed_on in annual.superseded_filings
+        ],
     )
 
 
@@ -1187,6 +1256,38 @@ def decide_year_results(
         outcome = ledger.decide_year_results(
             actor(account.person_id, Role.LEADING_GROUP),
             year,
+            body.decision_ref,
+            body.effective_on,
+            body.decided_at_position,
+            idempotency_key=idempotency_key,
+        )
+    return step_result(response, outcome, record)
+
+
+@router.post(
+    "/results/amendment",
+    summary="修正年度结果 / amend the results after a reopening (leading group, If-Match)",
+    responses=problem_responses(412, 428),
+)
+def amend_year_results(
+    year: Year,
+    body: AmendedYearResults,
+    account: CurrentAccount,
+    ledger: LedgerDep,
+    response: Response,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> StepResult:
+    """After the leading group reopened the year for a late entry (D-13), record the amended
+    results and the year's amended decision in one transaction; whoever's grade changed is told,
+    signs and is filed with the home unit again, and filed results are filed again."""
+    record = AnnualAssessment.create_id(year)
+    with if_matched(ledger, record, if_match, f"the {year} annual assessment"):
+        outcome = ledger.amend_year_results(
+            actor(account.person_id, Role.LEADING_GROUP),
+            year,
+            body.grades,
+            body.excellent_windows,
             body.decision_ref,
             body.effective_on,
             body.decided_at_position,

@@ -132,6 +132,13 @@ class AnnualAssessment(LedgerAggregate):
         self.filing_reference: str | None = None
         self.filed_on: date | None = None
         self.receipt_on: date | None = None
+        self.amended_on: date | None = None
+        """The day of the last amended results after a reopening (D-13), if any."""
+        self.refiling_due = False
+        """The results were amended after they were filed with the higher authority."""
+        self.superseded_filings: list[tuple[str, date]] = []
+        """Earlier filings with the higher authority (reference, day), each replaced by the
+        amended filing of amended results."""
 
     # R-13, R-14, D-17: evaluations and countersignatures
 
@@ -698,6 +705,84 @@ class AnnualAssessment(LedgerAggregate):
     ) -> None:
         self.decided_on = effective_on
 
+    def amend_results(
+        self,
+        actor: Actor,
+        *,
+        grades: Mapping[str, Grade],
+        excellent_windows: tuple[str, ...],
+        quota: Mapping[str, Mapping[str, Any]],
+        decision_ref: str,
+        supersedes: str,
+        decided_at_position: int,
+        policy_version: str,
+        effective_on: date,
+    ) -> None:
+        """Record the year's amended results after a reopening (SPEC section 3, D-13): the grades
+        changed (of people graded in the results), the excellent windows kept (none is added),
+        dated on or after the results they replace. Whoever's grade changed is told and signs
+        again, and their form is filed with the home unit again; results already filed with the
+        higher authority are filed again."""
+        decided_on = self._decided()
+        for subject in grades:
+            if subject not in self.grades:
+                raise RuleViolation(
+                    "R-19",
+                    f"{subject} has no {self.year} grade to amend",
+                    fields={"subject": subject},
+                )
+        added = [w for w in excellent_windows if w not in (self.excellent_windows or ())]
+        if added:
+            raise RuleViolation(
+                "R-17",
+                f"the amended results may not add an excellent window: {', '.join(added)} was "
+                "not among the year's excellent windows",
+                fields={"windows": added},
+            )
+        if not decision_ref.strip():
+            raise RuleViolation(
+                "R-19", "a decision names its reference", fields={"decision_ref": ""}
+            )
+        _not_before(effective_on, self.amended_on or decided_on, "the results it replaces")
+        amended = {**self.grades, **grades}
+        self._amend_results(
+            actor.person_id,
+            actor.role,
+            {subject: amended[subject].value for subject in sorted(amended)},
+            tuple(sorted(set(excellent_windows))),
+            {category: dict(figures) for category, figures in quota.items()},
+            decision_ref,
+            supersedes,
+            tuple(sorted(n for n, g in grades.items() if g != self.grades[n])),
+            decided_at_position,
+            policy_version,
+            effective_on,
+        )
+
+    @event("ResultsAmended", topic="ledger.annual.ResultsAmended.v1")
+    def _amend_results(
+        self,
+        actor_id: str,
+        actor_role: Role,
+        grades: dict[str, str],
+        excellent_windows: tuple[str, ...],
+        quota: dict[str, dict[str, Any]],
+        decision_ref: str,
+        supersedes: str,
+        changed: tuple[str, ...],
+        decided_at_position: int,
+        policy_version: str,
+        effective_on: date,
+    ) -> None:
+        self.grades = {subject: Grade(grade) for subject, grade in grades.items()}
+        self.excellent_windows = tuple(excellent_windows)
+        self.amended_on = effective_on
+        for subject in changed:
+            # Told, signed and filed with the grade it had: all of it again for the new one.
+            self.notified.pop(subject, None)
+            self.filed_with_home_unit.pop(subject, None)
+        self.refiling_due = self.filed_on is not None
+
     def _decided(self) -> date:
         if self.decided_on is None:
             raise RuleViolation("R-19", f"the {self.year} results are not decided")
@@ -778,9 +863,10 @@ class AnnualAssessment(LedgerAggregate):
         decision_ref: str,
         effective_on: date,
     ) -> None:
-        """Record what was filed with the higher authority (the results), once."""
+        """Record what was filed with the higher authority (the results), once; and again, as
+        the amended filing, after the results were amended (D-13)."""
         decided_on = self._decided()
-        if self.filed_on is not None:
+        if self.filed_on is not None and not self.refiling_due:
             raise RuleViolation(
                 "R-19",
                 f"the {self.year} results were filed with the higher authority on "
@@ -788,7 +874,27 @@ class AnnualAssessment(LedgerAggregate):
             )
         if not reference.strip():
             raise RuleViolation("R-19", "a filing needs its reference", fields={"reference": ""})
-        _not_before(effective_on, decided_on, "the results")
+        _not_before(effective_on, self.amended_on or decided_on, "the results")
+        if self.filed_on is not None and self.filing_reference is not None:
+            if reference == self.filing_reference:
+                raise RuleViolation(
+                    "R-19",
+                    f"the amended filing needs a reference of its own, not {reference!r}",
+                    fields={"reference": reference},
+                )
+            _not_before(effective_on, self.filed_on, "the filing it replaces")
+            self._amend_filing(
+                actor.person_id,
+                actor.role,
+                reference,
+                self.filing_reference,
+                {subject: self.grades[subject].value for subject in sorted(self.grades)},
+                self.excellent_windows or (),
+                {category: dict(figures) for category, figures in quota.items()},
+                decision_ref,
+                effective_on,
+            )
+            return
         self._file_with_higher_authority(
             actor.person_id,
             actor.role,
@@ -814,6 +920,26 @@ class AnnualAssessment(LedgerAggregate):
     ) -> None:
         self.filing_reference = reference
         self.filed_on = effective_on
+
+    @event("FilingAmended", topic="ledger.annual.FilingAmended.v1")
+    def _amend_filing(
+        self,
+        actor_id: str,
+        actor_role: Role,
+        reference: str,
+        supersedes: str,
+        grades: dict[str, str],
+        excellent_windows: tuple[str, ...],
+        quota: dict[str, dict[str, Any]],
+        decision_ref: str,
+        effective_on: date,
+    ) -> None:
+        if self.filing_reference is not None and self.filed_on is not None:
+            self.superseded_filings.append((self.filing_reference, self.filed_on))
+        self.filing_reference = reference
+        self.filed_on = effective_on
+        self.receipt_on = None
+        self.refiling_due = False
 
     def record_filing_receipt(self, actor: Actor, *, reference: str, effective_on: date) -> None:
         """Record the higher authority's receipt of the filing, once."""

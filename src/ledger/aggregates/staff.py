@@ -439,6 +439,9 @@ class Staff(LedgerAggregate):
         registration_form_on: date | None = None
         signed_on: date | None = None
         agrees: bool | None = None
+        signed_grade: str | None = None
+        """The grade the person signed for (after amended results, the form of a changed grade
+        is signed again)."""
 
     def annual_forms(self, year: int) -> Staff.AnnualForms:
         """The person's forms of a year's assessment (all empty if nothing was handed in)."""
@@ -520,12 +523,14 @@ class Staff(LedgerAggregate):
         notified_on: date,
         effective_on: date,
     ) -> None:
-        """Record the person's signature and opinion on the result they were told, once
-        (R-19); disagreeing is recorded, it does not stop the procedure."""
-        done = self.annual_forms(year).signed_on
-        if done is not None:
+        """Record the person's signature and opinion on the result they were told, once per
+        grade (R-19: again only for a grade changed by amended results, D-13); disagreeing is
+        recorded, it does not stop the procedure."""
+        forms = self.annual_forms(year)
+        if forms.signed_on is not None and forms.signed_grade in (None, grade):
             raise RuleViolation(
-                "R-19", f"{self.staff_number} signed the {year} registration form on {done}"
+                "R-19",
+                f"{self.staff_number} signed the {year} registration form on {forms.signed_on}",
             )
         if not opinion.strip():
             raise RuleViolation("R-19", "a signature carries an opinion", fields={"opinion": ""})
@@ -553,6 +558,7 @@ class Staff(LedgerAggregate):
         forms = self._annual_forms_for(year)
         forms.signed_on = effective_on
         forms.agrees = agrees
+        forms.signed_grade = grade
 
     # Objections to entries (R-40, R-42): the person objects to a notified deduction or veto
     # case; the supervision office, or for its own inspections the leading group, decides.

@@ -1091,6 +1091,90 @@ class AnnualCommands(LedgerCore):
             decide,
         )
 
+    def amend_year_results(
+        self,
+        actor: Actor,
+        year: int,
+        grades: Mapping[str, Grade | str],
+        excellent_windows: Sequence[str] | None,
+        decision_ref: str,
+        effective_on: date,
+        decided_at_position: int | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """After a reopening (SPEC section 3, D-13), record the year's amended results and the
+        year's amended decision in one transaction: the grades that change (each of the
+        person's scheme, R-12), the excellent windows kept (None: as decided). Every excellent
+        grade must be eligible now (R-22, R-35) within the quota (D-20), every window not
+        disqualified (R-25)."""
+
+        def decide(today: date) -> Changes:
+            self._authorise(actor, Role.LEADING_GROUP, effective_on, command="amend_year_results")
+            self._open_year(year, effective_on, today, "R-19")
+            assessment_round = self.round(str(year))
+            if not assessment_round.reopened:
+                raise RuleViolation(
+                    "D-13",
+                    f"the {year} results are amended only after the leading group reopens the "
+                    "year for a late entry",
+                    fields={"year": year},
+                )
+            annual = self._annual_started(year, "R-19", "the results are not decided")
+            roster = self.year_roster(year)
+            changes: dict[str, Grade] = {}
+            for subject, value in grades.items():
+                if subject not in annual.grades or subject not in roster.participants:
+                    raise RuleViolation(
+                        "R-19",
+                        f"{subject} has no {year} grade to amend",
+                        fields={"subject": subject},
+                    )
+                grade = self._grade(value, "R-12", "grades")
+                self._in_scheme(roster.participants[subject], grade, year)
+                changes[subject] = grade
+            amended = {**annual.grades, **changes}
+            excellent = sorted(n for n, g in amended.items() if g is Grade.EXCELLENT)
+            self._refuse_ineligible_staff(year, excellent, "the amended results")
+            windows = tuple(
+                annual.excellent_windows or () if excellent_windows is None else excellent_windows
+            )
+            self._refuse_disqualified_windows(year, windows, "the amended results")
+            quota, _, policy_version = self._quota(year, amended, roster)
+            previous = assessment_round.decision
+            assert previous is not None  # a reopened round is decided
+            amended_round = self._record_period_decision(
+                actor, str(year), decision_ref, effective_on, decided_at_position, today
+            )
+            assert amended_round.decision is not None
+            annual.amend_results(
+                actor,
+                grades=changes,
+                excellent_windows=windows,
+                quota=quota,
+                decision_ref=decision_ref,
+                supersedes=previous.decision_ref,
+                decided_at_position=amended_round.decision.decided_at_position,
+                policy_version=policy_version,
+                effective_on=effective_on,
+            )
+            return Changes([annual, amended_round])
+
+        return self._execute(
+            "amend_year_results",
+            actor,
+            idempotency_key,
+            {
+                "year": year,
+                "grades": {subject: str(grade) for subject, grade in sorted(grades.items())},
+                "excellent_windows": None if excellent_windows is None else list(excellent_windows),
+                "decision_ref": decision_ref,
+                "effective_on": effective_on,
+                "decided_at_position": decided_at_position,
+            },
+            decide,
+        )
+
     def notify_result(
         self,
         actor: Actor,
@@ -1185,11 +1269,20 @@ class AnnualCommands(LedgerCore):
             self._open_year(year, effective_on, today, "R-19")
             annual = self._annual_started(year, "R-19", "the results are not decided")
             staff = self._read_staff(staff_number)
-            signed_on = staff.annual_forms(year).signed_on
+            forms = staff.annual_forms(year)
+            signed_on = forms.signed_on
             if signed_on is None:
                 raise RuleViolation(
                     "R-19",
                     f"{staff_number} has not signed the {year} registration form",
+                    fields={"staff_number": staff_number},
+                )
+            grade = annual.grades.get(staff_number)
+            if grade is not None and forms.signed_grade not in (None, grade.value):
+                raise RuleViolation(
+                    "R-19",
+                    f"{staff_number} signed the {year} form for {forms.signed_grade}; the "
+                    f"amended grade is {grade.value}: told and signed again first (D-13)",
                     fields={"staff_number": staff_number},
                 )
             if home_unit != staff.home_unit:
@@ -1484,6 +1577,33 @@ class _YearStatus:
         known = [day for day in days if day is not None]
         return max(known) if known else None
 
+    def _amendment_steps(self) -> list[Step]:
+        """After a reopening (D-13): the leading group's amended results, due or done."""
+        assessment_round = self.round
+        if assessment_round is None or not (
+            assessment_round.reopened or assessment_round.superseded
+        ):
+            return []
+        reopened = assessment_round.reopened
+        count = len(assessment_round.reopenings)
+        amended_on = self.annual.amended_on if self.annual else None
+        return [
+            Step(
+                "amend_year_results",
+                "The leading group decides the amended results (the amended decision)",
+                "D-13",
+                Role.LEADING_GROUP,
+                done=not reopened,
+                done_on=None if reopened else amended_on,
+                missing=(
+                    f"the amended results: the year was reopened for {count} late "
+                    f"entr{'y' if count == 1 else 'ies'}",
+                )
+                if reopened
+                else (),
+            )
+        ]
+
     def _decisions(self) -> list[Step]:
         annual, roster = self.annual, self.roster
         publicity = annual.publicity if annual else None
@@ -1498,10 +1618,18 @@ class _YearStatus:
             )
         notified = annual.notified if annual else {}
         filed = annual.filed_with_home_unit if annual else {}
-        signed = {n: f.signed_on for n, f in self.forms.items()}
+        grades = annual.grades if annual and annual.decided_on else {}
+        # A signature counts for the grade signed: after amended results, a changed grade's
+        # form is signed again (D-13).
+        signed = {
+            n: f.signed_on
+            for n, f in self.forms.items()
+            if n not in grades or f.signed_grade in (None, grades[n].value)
+        }
         graded = (
             sorted(annual.grades) if annual and annual.decided_on else list(roster.participants)
         )
+        refiling = annual is not None and annual.refiling_due
         return [
             Step(
                 "fix_preliminary_grades",
@@ -1553,6 +1681,7 @@ class _YearStatus:
                 done=annual is not None and annual.decided_on is not None,
                 done_on=annual.decided_on if annual else None,
             ),
+            *self._amendment_steps(),
             Step(
                 "notify_result",
                 "The supervision office tells each staff member the result",
@@ -1583,11 +1712,13 @@ class _YearStatus:
             ),
             Step(
                 "file_with_higher_authority",
-                "The supervision office files the results with the higher authority",
+                "The supervision office files the results with the higher authority"
+                + (" again (the amended filing, D-13)" if annual and annual.refiling_due else ""),
                 "R-19",
                 Role.SUPERVISION_CLERK,
-                done=annual is not None and annual.filed_on is not None,
-                done_on=annual.filed_on if annual else None,
+                done=annual is not None and annual.filed_on is not None and not refiling,
+                done_on=annual.filed_on if annual and not refiling else None,
+                missing=("the amended results, filed again",) if refiling else (),
             ),
             Step(
                 "record_filing_receipt",

@@ -78,12 +78,13 @@ CHECKPOINT_TOPICS = frozenset(
         "ledger.round.PeriodDecided.v1",
         "ledger.round.PeriodDecisionAmended.v1",
         "ledger.annual.FiledWithHigherAuthority.v1",
+        "ledger.annual.FilingAmended.v1",
     }
 )
 """The events a save is followed by a checkpoint for: a period's decision (or its amended
-decision after a reopening), and the year's filing with the higher authority (what leaves the
-center then is covered by a signed head that includes the filing itself, the notifications,
-signatures and home-unit filings before it)."""
+decision after a reopening), and the year's filing with the higher authority (or its amended
+filing: what leaves the center then is covered by a signed head that includes the filing
+itself, the notifications, signatures and home-unit filings before it)."""
 
 
 @dataclass(frozen=True)

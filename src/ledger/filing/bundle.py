@@ -124,6 +124,7 @@ DECISION_TOPICS = {
     "ledger.annual.ExcellentWindowsDecided.v1": ANNUAL_EXCELLENT_WINDOWS,
     "ledger.annual.ExcellentListApproved.v1": EXCELLENT_LIST_APPROVAL,
     "ledger.annual.ResultsDecided.v1": YEAR_RESULTS,
+    "ledger.annual.ResultsAmended.v1": YEAR_RESULTS,
     "ledger.annual.PublicityObjectionResolved.v1": PUBLICITY_OBJECTION_RESOLUTION,
     "ledger.staff.ObjectionDecided.v1": OBJECTION_DECISION,
     "ledger.challenge.ReviewDecided.v1": REVIEW_DECISION,
