@@ -311,6 +311,7 @@ def full_scenario(ledger: AssessmentLedger, clock: SettableClock, names: Names =
     ledger.release_staff(OPERATOR, STAFF, date(2025, 3, 11))
     _scenario_quarters(ledger, clock, names)
     _scenario_year(ledger, clock, names)
+    _scenario_reopenings(ledger, names)
 
 
 HEAD = Actor("H001", Role.WINDOW_HEAD)
@@ -429,6 +430,30 @@ def _scenario_year(ledger: AssessmentLedger, clock: SettableClock, names: Names)
         date(2026, 3, 2),
         grade=Grade.BASICALLY_COMPETENT,
     )
+
+
+def _scenario_reopenings(ledger: AssessmentLedger, names: Names) -> None:
+    """A March 2025 deduction of S002 recorded after Q1 and the year were decided: both
+    reopened for it (D-13), Q1's results amended (no title), the year's results amended (the
+    grades as they were) and filed with the higher authority again."""
+    late = ledger.record_deduction(
+        CLERK, COLLEAGUE, "ATT-01", date(2025, 3, 20), "INC-LATE-Q1", names.evidence_ref, SOURCE
+    )
+    assert late.number is not None
+    day = date(2026, 3, 10)
+    for period in ("2025-Q1", "2025"):
+        ledger.resolve_late_entry(
+            LEADER,
+            period,
+            ledger.staff_stream(COLLEAGUE),
+            late.number,
+            LateEntryResolution.REOPEN,
+            names.reason,
+            day,
+        )
+    ledger.amend_quarter_results(LEADER, "2025-Q1", (), (), "LG-2026-08", day)
+    ledger.amend_year_results(LEADER, 2025, {}, None, "LG-2026-09", day)
+    ledger.file_with_higher_authority(CLERK, 2025, f"amended filing {names.incident_ref}", day)
 
 
 # The procedures with defaults, for tests that need a period decided (`decide_period` runs

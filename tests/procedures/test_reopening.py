@@ -626,3 +626,25 @@ def test_d13_the_status_of_a_reopened_year_asks_for_the_amended_results_then_wha
     assert STAFF in steps["sign_result"].missing
     assert not steps["file_with_higher_authority"].done
     assert steps["file_with_higher_authority"].missing == ("the amended results, filed again",)
+
+
+def test_d13_deciding_a_reopened_quarter_again_points_to_the_amendment(
+    reopened_quarter: AssessmentLedger,
+) -> None:
+    error = refused(
+        reopened_quarter,
+        lambda: reopened_quarter.decide_quarter_results(LEADER, Q1, "LG-X", AFTER_Q1),
+        rule="DECIDED_ONCE",
+    )
+    assert "amend_quarter_results" in str(error)
+
+
+def test_d13_deciding_a_reopened_year_again_points_to_the_amendment(
+    reopened_year: AssessmentLedger,
+) -> None:
+    error = refused(
+        reopened_year,
+        lambda: reopened_year.decide_year_results(LEADER, YEAR, "LG-X", FOUND_ON),
+        rule="R-19",
+    )
+    assert "amend_year_results" in str(error)

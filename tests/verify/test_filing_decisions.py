@@ -574,4 +574,13 @@ def test_every_kind_of_decision_of_the_full_scenario_is_filed_and_verifies(
     assert {d.kind for d in bundle.decisions} == KNOWN_DECISION_KINDS
     lines = _lines(report)
     assert len(lines) == len(bundle.decisions) + 1
-    assert lines[0].startswith(f"{len(bundle.decisions)} decisions: 10 checked")
+    # checked: 5 period decisions (2025-02, Q1, the year, and Q1's and the year's amended
+    # decisions), the month's approval, Q1's examination, its results and amended results, the
+    # preliminary grades, the windows, the list's approval, the year's results and amended ones
+    assert lines[0].startswith(f"{len(bundle.decisions)} decisions: 14 checked")
+    topics = {d.topic for d in bundle.decisions}
+    assert {
+        "ledger.round.PeriodDecisionAmended.v1",
+        "ledger.quarterly.ResultsAmended.v1",
+        "ledger.annual.ResultsAmended.v1",
+    } <= topics

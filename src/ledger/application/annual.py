@@ -1060,8 +1060,15 @@ class AnnualCommands(LedgerCore):
                     "(D-22)",
                 )
             if annual.decided_on is not None:
+                reopened = self.round(str(year)).reopened
                 raise RuleViolation(
-                    "R-19", f"the {year} results were decided on {annual.decided_on}"
+                    "R-19",
+                    f"the {year} results were decided on {annual.decided_on}"
+                    + (
+                        "; the year is reopened: the leading group amends them (amend_year_results)"
+                        if reopened
+                        else ""
+                    ),
                 )
             quota, _, policy_version = self._quota(year, annual.grades, self.year_roster(year))
             assessment_round = self._record_period_decision(

@@ -680,6 +680,13 @@ class QuarterlyCommands(LedgerCore):
             self._not_in_future(effective_on, today, "effective_on")
             period = self._quarter(period_key)
             evaluation = self._evaluation(period, "R-11", "decide_quarter_results")
+            if evaluation.results is not None and self.round(period.key).reopened:
+                raise RuleViolation(
+                    "DECIDED_ONCE",
+                    f"the results of {period.key} were decided on "
+                    f"{evaluation.results.effective_on} and the quarter is reopened: the "
+                    "leading group amends them (amend_quarter_results)",
+                )
             examined = evaluation.examined()
             self._refuse_ineligible(
                 period, examined.individuals, examined.windows, "decide_quarter_results"
