@@ -432,6 +432,34 @@ def _scenario_year(ledger: AssessmentLedger, clock: SettableClock, names: Names)
     )
 
 
+def reopen_for_late_veto(
+    ledger: AssessmentLedger, period: str, staff_number: str, occurred_on: date, on: date
+) -> int:
+    """Record a veto case (V6) of the person on `occurred_on`, after `period` was decided, and
+    the leading group's reopening of the period for it on `on` (D-13); the veto's number."""
+    veto = ledger.record_veto_case(
+        CLERK,
+        staff_number,
+        VetoCase.V6,
+        occurred_on,
+        f"INC-VETO-{period}",
+        "complaint file",
+        "verified with the complainant",
+        SOURCE,
+    )
+    assert veto.number is not None
+    ledger.resolve_late_entry(
+        LEADER,
+        period,
+        ledger.staff_stream(staff_number),
+        veto.number,
+        LateEntryResolution.REOPEN,
+        "the decision cannot stand",
+        on,
+    )
+    return veto.number
+
+
 def _scenario_reopenings(ledger: AssessmentLedger, names: Names) -> None:
     """A March 2025 deduction of S002 recorded after Q1 and the year were decided: both
     reopened for it (D-13), Q1's results amended (no title), the year's results amended (the

@@ -21,6 +21,28 @@ UnitCode = Annotated[
 ]
 
 
+class PeriodDecisionBody(BaseModel):
+    """期间的决定 / What a period's decision says (a bonus sheet's approval, a quarter's or a
+    year's results, or their amendment after a reopening): its reference, the day it takes
+    effect and the log position of the figures it is taken on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision_ref: str = Field(
+        min_length=1, max_length=200, description="决定文号 / the decision", examples=["LG-2025-11"]
+    )
+    effective_on: date = Field(
+        description="生效日期 / the day of the decision", examples=["2025-03-05"]
+    )
+    decided_at_position: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INT,
+        description="依据位置 / the log position of the figures decided on (default: the head)",
+        examples=[1187],
+    )
+
+
 class Liveness(BaseModel):
     """存活 / The process answers."""
 

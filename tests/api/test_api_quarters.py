@@ -14,10 +14,18 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from builders import BRANCH, CLERK, LEADER, SOURCE, STAFF, UNASSIGNED, WINDOW, record
+from builders import (
+    BRANCH,
+    CLERK,
+    LEADER,
+    STAFF,
+    UNASSIGNED,
+    WINDOW,
+    record,
+    reopen_for_late_veto,
+)
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.values import LateEntryResolution, VetoCase
 from procedures.quarterly_support import (
     AFTER_Q1,
     B1_SECRETARY,
@@ -266,19 +274,7 @@ def test_d13_d14_a_reopened_quarters_results_are_amended_over_http(
     # given Q1 decided with S004's title, then S004's veto in March found and Q1 reopened
     examined(center)
     center.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
-    veto = center.record_veto_case(
-        CLERK, B1_SECRETARY, VetoCase.V7, date(2025, 3, 25), "INC-V", "ev", "ok", SOURCE
-    )
-    assert veto.number is not None
-    center.resolve_late_entry(
-        LEADER,
-        Q1,
-        center.staff_stream(B1_SECRETARY),
-        veto.number,
-        LateEntryResolution.REOPEN,
-        "the title cannot stand",
-        AFTER_Q1,
-    )
+    reopen_for_late_veto(center, Q1, B1_SECRETARY, date(2025, 3, 25), AFTER_Q1)
     leader = sign_in(LEADER.person_id)
     etag = client.get(QUARTER, headers=leader).headers["etag"]
     amendment = {

@@ -13,10 +13,9 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from builders import CLERK, COLLEAGUE, LEADER, SOURCE, STAFF
+from builders import CLERK, COLLEAGUE, LEADER, STAFF, reopen_for_late_veto
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.values import LateEntryResolution, VetoCase
 from procedures.annual_support import (
     APPROVED_ON,
     DECIDED_ON,
@@ -236,19 +235,7 @@ def test_d13_a_reopened_years_results_are_amended_and_filed_again_over_http(
     # given the year filed and received, then S001's veto case of 2025 found and the year
     # reopened for it (S001's excellent grade cannot stand: R-35)
     walk(center)
-    veto = center.record_veto_case(
-        CLERK, STAFF, VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "verified", SOURCE
-    )
-    assert veto.number is not None
-    center.resolve_late_entry(
-        LEADER,
-        str(YEAR),
-        center.staff_stream(STAFF),
-        veto.number,
-        LateEntryResolution.REOPEN,
-        "the excellent grade cannot stand",
-        date(2026, 3, 10),
-    )
+    reopen_for_late_veto(center, str(YEAR), STAFF, date(2025, 9, 15), date(2026, 3, 10))
     leader, clerk = sign_in(LEADER.person_id), sign_in(CLERK.person_id)
     etag = client.get(URL, headers=leader).headers["etag"]
     amendment = {"grades": {}, "decision_ref": "LG-2026-07", "effective_on": "2026-03-10"}

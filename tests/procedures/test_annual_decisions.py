@@ -36,14 +36,14 @@ from annual_support import (
     walk,
 )
 
-from builders import CLERK, LEADER, SOURCE, record, refused
+from builders import CLERK, LEADER, SOURCE, record, refused, reopen_for_late_veto
 from ledger.aggregates.annual_assessment import AnnualAssessment
 from ledger.aggregates.base import LedgerAggregate
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.errors import RecordNotFound, RoleRequired
 from ledger.policy import Grade
-from ledger.values import OPERATOR, DeductionSource, LateEntryResolution, VetoCase
+from ledger.values import OPERATOR, DeductionSource, VetoCase
 
 
 @pytest.fixture
@@ -636,19 +636,7 @@ def reopen_and_amend(center: AssessmentLedger) -> None:
     """A veto case of S001 in 2025 found after the filing; the year reopened for it (D-13), its
     results amended (S001 no longer excellent) and filed again."""
     today = date(2026, 3, 10)
-    veto = center.record_veto_case(
-        CLERK, "S001", VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "verified", SOURCE
-    )
-    assert veto.number is not None
-    center.resolve_late_entry(
-        LEADER,
-        str(YEAR),
-        center.staff_stream("S001"),
-        veto.number,
-        LateEntryResolution.REOPEN,
-        "the excellent grade cannot stand",
-        today,
-    )
+    reopen_for_late_veto(center, str(YEAR), "S001", date(2025, 9, 15), today)
     center.amend_year_results(LEADER, YEAR, {"S001": Grade.COMPETENT}, None, "LG-2026-07", today)
     center.file_with_higher_authority(CLERK, YEAR, "checkpoint 150", today)
 

@@ -19,7 +19,6 @@ from builders import (
     CLERK,
     COLLEAGUE,
     LEADER,
-    SOURCE,
     STAFF,
     START,
     WINDOW,
@@ -28,6 +27,7 @@ from builders import (
     ready_for_the_year,
     record,
     refused,
+    reopen_for_late_veto,
 )
 from builders import seed_organisation as seed
 from ledger.aggregates.assessment_round import AssessmentRound
@@ -45,7 +45,6 @@ from ledger.values import (
     PeriodKind,
     Role,
     StaffCategory,
-    VetoCase,
 )
 
 FEBRUARY = "2025-02"
@@ -350,19 +349,7 @@ def reopened_quarter(ledger: AssessmentLedger, clock: SettableClock) -> Assessme
     seed_center(ledger, clock)
     examined(ledger)
     ledger.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
-    veto = ledger.record_veto_case(
-        CLERK, B1_SECRETARY, VetoCase.V7, date(2025, 3, 25), "INC-V", "ev", "verified", SOURCE
-    )
-    assert veto.number is not None
-    ledger.resolve_late_entry(
-        LEADER,
-        Q1,
-        ledger.staff_stream(B1_SECRETARY),
-        veto.number,
-        LateEntryResolution.REOPEN,
-        "the title cannot stand",
-        AFTER_Q1,
-    )
+    reopen_for_late_veto(ledger, Q1, B1_SECRETARY, date(2025, 3, 25), AFTER_Q1)
     return ledger
 
 
@@ -483,19 +470,7 @@ def decided_year(ledger: AssessmentLedger, clock: SettableClock) -> AssessmentLe
 @pytest.fixture
 def reopened_year(decided_year: AssessmentLedger) -> AssessmentLedger:
     """The decided year reopened for S001's V6 veto case of September 2025, found late."""
-    veto = decided_year.record_veto_case(
-        CLERK, STAFF, VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "verified", SOURCE
-    )
-    assert veto.number is not None
-    decided_year.resolve_late_entry(
-        LEADER,
-        str(YEAR),
-        decided_year.staff_stream(STAFF),
-        veto.number,
-        LateEntryResolution.REOPEN,
-        "the excellent grade cannot stand",
-        FOUND_ON,
-    )
+    reopen_for_late_veto(decided_year, str(YEAR), STAFF, date(2025, 9, 15), FOUND_ON)
     return decided_year
 
 

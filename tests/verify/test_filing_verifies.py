@@ -14,11 +14,11 @@ from builders import (
     CLERK,
     COLLEAGUE,
     LEADER,
-    SOURCE,
     STAFF,
     memory_ledger,
     prepare_sheet,
     record,
+    reopen_for_late_veto,
     seed_organisation,
 )
 from ledger.aggregates.base import LEDGER_NAMESPACE as AGGREGATES_NAMESPACE
@@ -26,17 +26,18 @@ from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.filing.bundle import (
     LEDGER_NAMESPACE,
+    Bundle,
     FilingBuildError,
     Scope,
     facts_of,
     parse,
     stream_id_of,
 )
-from ledger.filing.verify import VerifierState, verify_bundle
+from ledger.filing.verify import Report, VerifierState, verify_bundle
 from ledger.integrity.leaf import payload_commitment
 from ledger.integrity.note import Ed25519Cosigner, Ed25519Signer
 from ledger.policy import Grade, canonical_bytes, fold, staff_figures
-from ledger.values import LateEntryResolution, VetoCase
+from ledger.values import LateEntryResolution
 from procedures.annual_support import seed_annual_center, walk
 from procedures.quarterly_support import AFTER_Q1, B1_SECRETARY, Q1, examined, seed_center
 
@@ -257,11 +258,8 @@ def test_d13_an_amended_decision_after_a_reopening_is_checked_like_the_first(
         )
         prepare_sheet(ledger, "2025-02", date(2025, 3, 8))
         ledger.decide_period(LEADER, "2025-02", "LG-2025-14", date(2025, 3, 9))
-        log = CheckpointedLog(ledger, signer)
-        log.checkpoint()
         # when the center's filing is verified
-        bundle = filing(log.snapshots[0], Scope.center(2025))
-        report = verify_bundle(bundle, [signer.verifier()])
+        bundle, report = verified_center_filing(ledger, signer)
     finally:
         ledger.close()
     # then both decisions are checked against the figures as of their own positions
@@ -284,26 +282,11 @@ def test_d13_amended_quarter_results_are_checked_as_of_the_amended_decision(
         seed_center(ledger, clock)
         examined(ledger)
         ledger.decide_quarter_results(LEADER, Q1, "LG-2025-Q1", AFTER_Q1)
-        veto = ledger.record_veto_case(
-            CLERK, B1_SECRETARY, VetoCase.V7, date(2025, 3, 25), "INC-V", "ev", "ok", SOURCE
-        )
-        assert veto.number is not None
-        ledger.resolve_late_entry(
-            LEADER,
-            Q1,
-            ledger.staff_stream(B1_SECRETARY),
-            veto.number,
-            LateEntryResolution.REOPEN,
-            "the title cannot stand",
-            AFTER_Q1,
-        )
+        reopen_for_late_veto(ledger, Q1, B1_SECRETARY, date(2025, 3, 25), AFTER_Q1)
         ledger.amend_quarter_results(LEADER, Q1, (), ("W01", "W04"), "LG-2025-Q1-A", AFTER_Q1)
         amended_at = ledger.round(Q1).decision
-        log = CheckpointedLog(ledger, signer)
-        log.checkpoint()
         # when the center's filing is verified
-        bundle = filing(log.snapshots[0], Scope.center(2025))
-        report = verify_bundle(bundle, [signer.verifier()])
+        bundle, report = verified_center_filing(ledger, signer)
     finally:
         ledger.close()
     # then both results are checked, each as of its own decision's position
@@ -323,28 +306,13 @@ def test_d13_amended_year_results_are_checked_and_the_amended_filing_carried(
     try:
         seed_annual_center(ledger, clock)
         walk(ledger)
-        veto = ledger.record_veto_case(
-            CLERK, STAFF, VetoCase.V6, date(2025, 9, 15), "INC-V", "file 3", "ok", SOURCE
-        )
-        assert veto.number is not None
-        ledger.resolve_late_entry(
-            LEADER,
-            "2025",
-            ledger.staff_stream(STAFF),
-            veto.number,
-            LateEntryResolution.REOPEN,
-            "the excellent grade cannot stand",
-            date(2026, 3, 10),
-        )
+        reopen_for_late_veto(ledger, "2025", STAFF, date(2025, 9, 15), date(2026, 3, 10))
         ledger.amend_year_results(
             LEADER, 2025, {STAFF: Grade.COMPETENT}, None, "LG-2026-07", date(2026, 3, 10)
         )
         ledger.file_with_higher_authority(CLERK, 2025, "checkpoint 150", date(2026, 3, 10))
-        log = CheckpointedLog(ledger, signer)
-        log.checkpoint()
         # when the center's filing is verified
-        bundle = filing(log.snapshots[0], Scope.center(2025))
-        report = verify_bundle(bundle, [signer.verifier()])
+        bundle, report = verified_center_filing(ledger, signer)
     finally:
         ledger.close()
     # then both year results are checked, the amended one as of the amended decision
@@ -355,3 +323,13 @@ def test_d13_amended_year_results_are_checked_and_the_amended_filing_carried(
     assert results[1].decided["grades"][STAFF] == "competent"
     topics = {e.topic for e in bundle.events}
     assert "ledger.annual.FilingAmended.v1" in topics
+
+
+def verified_center_filing(
+    ledger: AssessmentLedger, signer: Ed25519Signer
+) -> tuple[Bundle, Report]:
+    """The center's 2025 filing of the ledger's log checkpointed now, and its verification."""
+    log = CheckpointedLog(ledger, signer)
+    log.checkpoint()
+    bundle = filing(log.snapshots[0], Scope.center(2025))
+    return bundle, verify_bundle(bundle, [signer.verifier()])

@@ -15,7 +15,6 @@ from api.commands import IdempotencyKey, IfMatch, actor
 from api.deps import LedgerDep
 from api.problems import problem_responses
 from api.procedures import (
-    MAX_INT,
     CenterReader,
     SheetPeriod,
     StepResult,
@@ -25,6 +24,7 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
+from api.schemas import PeriodDecisionBody
 from ledger.aggregates.bonus_sheet import Approval, BonusSheet, HeadReduction
 from ledger.values import Role
 
@@ -98,7 +98,7 @@ class HeadLiabilityDecision(BaseModel):
     )
 
 
-class SheetApproval(BaseModel):
+class SheetApproval(PeriodDecisionBody):
     """批准奖金表 / The leading group's approval: the period's decision."""
 
     model_config = ConfigDict(
@@ -106,20 +106,6 @@ class SheetApproval(BaseModel):
         json_schema_extra={
             "examples": [{"decision_ref": "LG-2025-04-2", "effective_on": "2025-04-03"}]
         },
-    )
-
-    decision_ref: str = Field(
-        min_length=1, max_length=200, description="决定文号 / decision", examples=["LG-2025-04-2"]
-    )
-    effective_on: date = Field(
-        description="生效日期 / the day of the decision", examples=["2025-04-03"]
-    )
-    decided_at_position: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_INT,
-        description="依据位置 / the log position of the figures decided on (default: the head)",
-        examples=[1187],
     )
 
 

@@ -16,7 +16,6 @@ from api.commands import IdempotencyKey, IfMatch, actor
 from api.deps import LedgerDep
 from api.problems import problem_responses
 from api.procedures import (
-    MAX_INT,
     BranchCode,
     CenterReader,
     QuarterKey,
@@ -27,6 +26,7 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
+from api.schemas import PeriodDecisionBody
 from ledger.aggregates.quarterly_evaluation import (
     BallotMode,
     QuarterlyEvaluation,
@@ -192,7 +192,7 @@ class Examination(BaseModel):
     )
 
 
-class Results(BaseModel):
+class Results(PeriodDecisionBody):
     """季度结果 / The leading group's decision publishing the quarter's results (R-11,
     D-15)."""
 
@@ -201,20 +201,6 @@ class Results(BaseModel):
         json_schema_extra={
             "examples": [{"decision_ref": "LG-2025-Q1", "effective_on": "2025-04-16"}]
         },
-    )
-
-    decision_ref: str = Field(
-        min_length=1, max_length=200, description="决定文号 / decision", examples=["LG-2025-Q1"]
-    )
-    effective_on: date = Field(
-        description="生效日期 / the day of the decision", examples=["2025-04-11"]
-    )
-    decided_at_position: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_INT,
-        description="依据位置 / the figures' log position (default: head)",
-        examples=[1187],
     )
 
 
@@ -308,7 +294,7 @@ class SelectionOut(BaseModel):
     )
 
 
-class AmendedResults(BaseModel):
+class AmendedResults(PeriodDecisionBody):
     """修正后的季度结果 / The leading group's amended results after a reopening (D-13): chosen
     among the examined recommendations and eligible now."""
 
@@ -331,22 +317,6 @@ class AmendedResults(BaseModel):
     )
     windows: Codes = Field(
         max_length=500, description="优秀窗口 / window codes", examples=[["W01", "W04"]]
-    )
-    decision_ref: str = Field(
-        min_length=1,
-        max_length=200,
-        description="决定文号 / the amended decision",
-        examples=["LG-2025-Q1-A"],
-    )
-    effective_on: date = Field(
-        description="生效日期 / the day of the amended decision", examples=["2025-05-06"]
-    )
-    decided_at_position: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_INT,
-        description="依据位置 / the figures' log position (default: head)",
-        examples=[1187],
     )
 
 

@@ -39,7 +39,7 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
-from api.schemas import UnitCode
+from api.schemas import PeriodDecisionBody, UnitCode
 from ledger.aggregates.annual_assessment import AnnualAssessment, ObjectionOutcome
 from ledger.aggregates.staff import Staff
 from ledger.clock import local_date
@@ -291,27 +291,13 @@ class ObjectionResolution(BaseModel):
     )
 
 
-class YearResults(BaseModel):
+class YearResults(PeriodDecisionBody):
     """年度结果 / The year's results as approved: the year's period decision (R-19)."""
 
     model_config = _model({"decision_ref": "LG-2026-03", "effective_on": "2026-03-02"})
 
-    decision_ref: str = Field(
-        min_length=1, max_length=200, description="决定文号 / decision", examples=["LG-2026-03"]
-    )
-    effective_on: date = Field(
-        description="生效日期 / the day of the decision", examples=["2026-03-02"]
-    )
-    decided_at_position: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_INT,
-        description="依据位置 / the figures' log position (default: head)",
-        examples=[4403],
-    )
 
-
-class AmendedYearResults(BaseModel):
+class AmendedYearResults(PeriodDecisionBody):
     """修正后的年度结果 / The year's amended results after a reopening (D-13): the grades that
     change, and the excellent windows kept (null: as decided)."""
 
@@ -334,22 +320,6 @@ class AmendedYearResults(BaseModel):
         max_length=500,
         description="优秀窗口 / the excellent windows kept (none added); null: as decided",
         examples=[["W01"]],
-    )
-    decision_ref: str = Field(
-        min_length=1,
-        max_length=200,
-        description="决定文号 / the amended decision",
-        examples=["LG-2026-07"],
-    )
-    effective_on: date = Field(
-        description="生效日期 / the day of the amended decision", examples=["2026-04-20"]
-    )
-    decided_at_position: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_INT,
-        description="依据位置 / the figures' log position (default: head)",
-        examples=[4460],
     )
 
 
