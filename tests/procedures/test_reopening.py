@@ -623,3 +623,28 @@ def test_d13_deciding_a_reopened_year_again_points_to_the_amendment(
         rule="R-19",
     )
     assert "amend_year_results" in str(error)
+
+
+def test_d13_r17_the_amended_results_add_no_excellent_window(
+    reopened_year: AssessmentLedger,
+) -> None:
+    refused(
+        reopened_year,
+        lambda: reopened_year.amend_year_results(
+            LEADER, YEAR, {STAFF: Grade.COMPETENT}, (WINDOW,), "LG-2025-A", FOUND_ON
+        ),
+        rule="R-17",
+    )
+
+
+def test_d13_r12_an_amended_grade_is_of_the_persons_scheme(
+    reopened_year: AssessmentLedger,
+) -> None:
+    # S001 is a civil servant: "qualified" belongs to the public-institution scheme
+    refused(
+        reopened_year,
+        lambda: reopened_year.amend_year_results(
+            LEADER, YEAR, {STAFF: Grade.QUALIFIED}, None, "LG-2025-A", FOUND_ON
+        ),
+        rule="R-12",
+    )

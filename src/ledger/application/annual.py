@@ -1119,14 +1119,7 @@ class AnnualCommands(LedgerCore):
         def decide(today: date) -> Changes:
             self._authorise(actor, Role.LEADING_GROUP, effective_on, command="amend_year_results")
             self._open_year(year, effective_on, today, "R-19")
-            assessment_round = self.round(str(year))
-            if not assessment_round.reopened:
-                raise RuleViolation(
-                    "D-13",
-                    f"the {year} results are amended only after the leading group reopens the "
-                    "year for a late entry",
-                    fields={"year": year},
-                )
+            assessment_round = self._reopened_round(str(year), f"the {year} results")
             annual = self._annual_started(year, "R-19", "the results are not decided")
             roster = self.year_roster(year)
             changes: dict[str, Grade] = {}

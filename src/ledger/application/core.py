@@ -516,6 +516,24 @@ class LedgerCore(Application[UUID]):
             self._get(AssessmentRound.create_id(period_key), f"round {period_key}"),
         )
 
+    def _reopened_round(self, period_key: str, what: str) -> AssessmentRound:
+        """The period's round, refused under D-13 unless the leading group reopened it for a
+        late entry: `what` (e.g. "the 2025 results") is amended only then (read only)."""
+        round_id = AssessmentRound.create_id(period_key)
+        assessment_round = (
+            cast(AssessmentRound, self._load(round_id, for_update=False))
+            if self._exists(round_id)
+            else None
+        )
+        if assessment_round is None or not assessment_round.reopened:
+            raise RuleViolation(
+                "D-13",
+                f"{what} are amended only after the leading group reopens the period "
+                f"{period_key} for a late entry",
+                fields={"period": period_key},
+            )
+        return assessment_round
+
     def _reference(self, record_id: UUID) -> Any:
         """A record read only to check a rule: the catalogue or the organisation.
 

@@ -732,19 +732,7 @@ class QuarterlyCommands(LedgerCore):
             )
             self._not_in_future(effective_on, today, "effective_on")
             period = self._quarter(period_key)
-            round_id = AssessmentRound.create_id(period.key)
-            assessment_round = (
-                cast(AssessmentRound, self._load(round_id, for_update=False))
-                if self._exists(round_id)
-                else None
-            )
-            if assessment_round is None or not assessment_round.reopened:
-                raise RuleViolation(
-                    "D-13",
-                    f"the results of {period.key} are amended only after the leading group "
-                    "reopens the quarter for a late entry",
-                    fields={"period": period.key},
-                )
+            self._reopened_round(period.key, f"the results of {period.key}")
             evaluation = self._evaluation(period, "R-11", "amend_quarter_results")
             evaluation.amend_results(actor, individuals, windows, decision_ref, effective_on)
             self._refuse_ineligible(period, individuals, windows, "amend_quarter_results")
