@@ -21,11 +21,11 @@ import jwt
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.account_cache import FORGOTTEN, AccountCache
 from api.problems import problem_responses
 from api.routing import resource_router
+from api.thread_pool import shared_pool
 from ledger.accounts import Account, Accounts
 from ledger.settings import Settings
 
@@ -207,7 +207,7 @@ async def current_account(
     cache: AccountCache = request.app.state.account_cache
     remembered = cache.remembered(claims.username)
     account = (
-        await run_in_threadpool(cache.read, claims.username)
+        await shared_pool().run(cache.read, claims.username)
         if remembered is FORGOTTEN
         else remembered
     )

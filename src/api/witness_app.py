@@ -19,11 +19,11 @@ Nothing is built at import time: `create_witness_app(witness)` makes the app.
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from api.thread_pool import shared_pool
 from ledger.integrity.witness import (
     SIZE_MEDIA_TYPE,
     OldSizeMismatch,
@@ -63,7 +63,7 @@ def create_witness_app(witness: Witness) -> Starlette:
             return _plain(400, f"the request body is larger than {MAX_BODY_BYTES} bytes")
         try:
             # The check and the update hold SQLite's write lock: keep them off the event loop.
-            lines = await run_in_threadpool(witness.add_checkpoint_body, body)
+            lines = await shared_pool().run(witness.add_checkpoint_body, body)
         except OldSizeMismatch as refusal:
             return Response(
                 f"{refusal.latest_size}\n",
