@@ -648,3 +648,25 @@ def test_d13_r12_an_amended_grade_is_of_the_persons_scheme(
         ),
         rule="R-12",
     )
+
+
+def test_d13_d20_the_amended_results_keep_within_the_excellent_quota(
+    reopened_year: AssessmentLedger,
+) -> None:
+    # given S001's excellent grade barred by the late veto, when the leading group gives it to
+    # two others of the four civil servants graded, then the quota refuses it with its
+    # arithmetic: max(1, floor(20% x 4)) = 1
+    error = refused(
+        reopened_year,
+        lambda: reopened_year.amend_year_results(
+            LEADER,
+            YEAR,
+            {STAFF: Grade.COMPETENT, "S002": Grade.EXCELLENT, "C001": Grade.EXCELLENT},
+            None,
+            "LG-2025-A",
+            FOUND_ON,
+        ),
+        rule="D-20",
+    )
+    assert "2 excellent of 4 graded" in str(error)
+    assert "max(1, floor(20% x 4)) = 1" in str(error)
