@@ -70,12 +70,14 @@ from ledger.policy import (
 )
 from ledger.policy.grades import Grade, grade_scheme
 from ledger.policy.parameters import MEASURES_2009
+from ledger.projections.rounds import round_conflicts
 from ledger.values import (
     OPERATOR,
     Actor,
     AppliesTo,
     CatalogueUnit,
     DeductionSource,
+    LateEntryResolution,
     Period,
     PeriodKind,
     Role,
@@ -397,8 +399,14 @@ HEAD_REDUCTIONS: Mapping[str, tuple[tuple[HeadReduction, str | None, str, int], 
 """The leading group's discretionary reductions of the head's own bonus (D-08), with weights."""
 PUBLICITY_OBJECTION_TOPIC = "ledger.annual.PublicityObjectionRaised.v1"
 PUBLICITY_OBJECTION = "该同志本年度曾有迟到记录，群众评价一般，建议复核其是否符合优秀条件"
+STAFF_ENTRY_COMMANDS = frozenset(
+    {"record_deduction", "amend_deduction", "decide_objection", "revoke_deduction"}
+)
+"""The commands that record or change a staff member's deduction: what a bonus sheet counts."""
+
 READS_FIGURES = frozenset(
     {
+        "resolve_late_entry",  # the round's open late entries are read from the saved log
         "decide_period",
         "prepare_bonus_sheet",
         "approve_bonus_sheet",
@@ -639,6 +647,8 @@ class EachLiabilityItem(Expansion):
         sheet = ledger.bonus_sheet(self.period_key)
         decisions: list[dict[str, Any]] = []
         for item in sheet.preparation.content.head_liability:
+            if item.staff_number in sheet.decisions:
+                continue  # decided before a reopening: the decision stands (D-13)
             rng = random.Random(f"{SEED}/{self.period_key}/{item.staff_number}")
             choices = HEAD_REDUCTIONS[item.status]
             reduction, amount, reason = rng.choices(
@@ -655,6 +665,19 @@ class EachLiabilityItem(Expansion):
                 }
             )
         return decisions
+
+
+@dataclass(frozen=True)
+class EachLateEntry(Expansion):
+    """Every late entry of a decided period not yet resolved (D-13), as its round lists them."""
+
+    period_key: str
+
+    def expand(self, ledger: AssessmentLedger) -> list[dict[str, Any]]:
+        return [
+            {"entry_stream": UUID(conflict.stream_id), "entry_version": conflict.version}
+            for conflict in round_conflicts(ledger, self.period_key)
+        ]
 
 
 @dataclass(frozen=True)
@@ -1449,6 +1472,7 @@ class _Planner:
             source=self.next_calendar.source,
         )
         self.plan_bonus_sheets()
+        self.plan_reopening()
         self.plan_quarters()
         self.plan_annual_assessment()
 
@@ -1504,6 +1528,67 @@ class _Planner:
                     decision_ref=f"LG-{period_key}",
                     effective_on=meets_on,
                 )
+
+    def plan_reopening(self) -> None:
+        """One decided month reopened (SPEC section 3, D-13): the first month an entry reaches
+        after its sheet was approved (an objection decided late, say). Three working days
+        later the leading group resolves the month's late entries as `reopen`, the clerk
+        prepares the sheet again, and the leading group decides any new head-liability item and
+        approves the amended sheet (LG-<month>-A), which supersedes the first approval."""
+        approved = {
+            planned.arguments["period_key"]: at
+            for at, _, planned in self.commands
+            if planned.command == "approve_bonus_sheet"
+            and Period.parse(planned.arguments["period_key"]).kind is PeriodKind.MONTH
+        }
+        late = sorted(
+            (at, f"{day:%Y-%m}")
+            for at, _, planned in self.commands
+            if planned.command in STAFF_ENTRY_COMMANDS
+            and (day := _incident_day(planned)) is not None
+            and at > approved.get(f"{day:%Y-%m}", at)
+        )
+        if not late:
+            return
+        found_at, key = late[0]
+        meets_on = self.later_working_day(found_at.date(), 3)
+        start, end = _at(meets_on, 14, 30), _at(meets_on, 15, 10)
+        if self.entries_changed(Period.parse(key), start - timedelta(hours=1), end):
+            raise RuntimeError(f"an entry of {key} is planned during its reopening")
+        self.add(
+            start,
+            "resolve_late_entry",
+            each=EachLateEntry(key),
+            actor=self.director,
+            period_key=key,
+            resolution=LateEntryResolution.REOPEN,
+            reason="迟到的扣分改变了当月奖金 / a late change alters the month's bonuses",
+            effective_on=meets_on,
+        )
+        self.add(
+            _at(meets_on, 14, 50),
+            "prepare_bonus_sheet",
+            actor=self.clerks[1],
+            period_key=key,
+            effective_on=meets_on,
+        )
+        self.add(
+            _at(meets_on, 15, 0),
+            "decide_head_liability",
+            each=EachLiabilityItem(key),
+            actor=self.director,
+            period_key=key,
+            decision_ref=f"LG-{key}-A-HL",
+            effective_on=meets_on,
+        )
+        self.add(
+            end,
+            "approve_bonus_sheet",
+            actor=self.director,
+            period_key=key,
+            decision_ref=f"LG-{key}-A",
+            effective_on=meets_on,
+        )
 
     def entries_changed(self, period: Period, start: datetime, end: datetime) -> bool:
         """Whether an entry about an incident of the period is planned to be recorded, amended
