@@ -345,7 +345,7 @@ class DecidedFiguresOut(BaseModel):
         description="依据位置 / the decision's position", examples=[1742]
     )
     position: int = Field(
-        description="当前位置 / the position the current figures are at", examples=[4403]
+        description="当前位置 / the position the current figures are at", examples=[4407]
     )
     late: list[ConflictOut] = Field(description="迟到记录 / every late entry, resolved or not")
     figures: list[FigureBesideOut] = Field(description="指标 / the figures, both ways")
