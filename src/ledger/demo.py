@@ -1511,22 +1511,11 @@ class _Planner:
                         period_key=period_key,
                         effective_on=meets_on,
                     )
-                self.add(
+                self.plan_sheet_decision(
+                    period_key,
+                    f"LG-{period_key}",
                     _at(meets_on, 15, 30 + offset),
-                    "decide_head_liability",
-                    each=EachLiabilityItem(period_key),
-                    actor=self.director,
-                    period_key=period_key,
-                    decision_ref=f"LG-{period_key}-HL",
-                    effective_on=meets_on,
-                )
-                self.add(
                     _at(meets_on, 16, 5 * offset),
-                    "approve_bonus_sheet",
-                    actor=self.director,
-                    period_key=period_key,
-                    decision_ref=f"LG-{period_key}",
-                    effective_on=meets_on,
                 )
 
     def plan_reopening(self) -> None:
@@ -1572,21 +1561,29 @@ class _Planner:
             period_key=key,
             effective_on=meets_on,
         )
+        self.plan_sheet_decision(key, f"LG-{key}-A", _at(meets_on, 15, 0), end)
+
+    def plan_sheet_decision(
+        self, period_key: str, decision_ref: str, deciding: datetime, approving: datetime
+    ) -> None:
+        """The leading group's meeting on a prepared sheet: each head-liability item not yet
+        decided (D-08), then the approval (the period's decision)."""
+        meets_on = deciding.date()
         self.add(
-            _at(meets_on, 15, 0),
+            deciding,
             "decide_head_liability",
-            each=EachLiabilityItem(key),
+            each=EachLiabilityItem(period_key),
             actor=self.director,
-            period_key=key,
-            decision_ref=f"LG-{key}-A-HL",
+            period_key=period_key,
+            decision_ref=f"{decision_ref}-HL",
             effective_on=meets_on,
         )
         self.add(
-            end,
+            approving,
             "approve_bonus_sheet",
             actor=self.director,
-            period_key=key,
-            decision_ref=f"LG-{key}-A",
+            period_key=period_key,
+            decision_ref=decision_ref,
             effective_on=meets_on,
         )
 
