@@ -12,10 +12,14 @@ application service called directly, in one run, on PostgreSQL.
   (`--client python`); then the maximum: 8 connections back to back for a bounded time, for
   commands and for reads (`GET /api/v1/staff/{n}/events?limit=20`).
 
-Target: at the fixed rate, HTTP adds at most 30 % to the direct cost of a command (ratio of
-medians <= 1.3). Each run uses fresh databases, dropped afterwards.
+Direct and HTTP at the fixed rate are measured in turn, `--pairs` times (the server is up only
+for its own measurement: its store listener would otherwise wake on every direct command's
+notification, on the core direct runs on), since one measurement of each moves by 0.1-0.5 ms
+from run to run on these virtual machines. Target: at the fixed rate, HTTP adds at most 30 % to
+the direct cost of a command: the ratio of the medians, per pair; the verdict is on the median
+of the pairs. Each run uses fresh databases, dropped afterwards.
 
-    .venv/bin/python bench/api.py [--rate 40] [--seconds 10] [--client auto|wrk|python]
+    .venv/bin/python bench/api.py [--rate 40] [--seconds 10] [--pairs 3] [--client auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,11 +132,12 @@ def open_loop(
     start = time.perf_counter() + 0.2
     latencies: list[float] = []
     failures = 0
+    first_failure = ""
     lock = threading.Lock()
     slots = iter(range(total))
 
     def worker() -> None:
-        nonlocal failures
+        nonlocal failures, first_failure
         while True:
             with lock:
                 slot = next(slots, None)
@@ -141,24 +147,25 @@ def open_loop(
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
+            failure = ""
             try:
                 send(slot)
-                ok = True
-            except Exception:
-                ok = False
+            except Exception as error:
+                failure = f"{type(error).__name__}: {error}"
             done = time.perf_counter()
             with lock:
-                if ok:
+                if not failure:
                     latencies.append(done - due)
                 else:
                     failures += 1
+                    first_failure = first_failure or failure
 
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return Latencies(latencies, failures, time.perf_counter() - start)
+    return Latencies(latencies, failures, time.perf_counter() - start, first_failure)
 
 
 def closed_loop(connections: int, seconds: float, send: Callable[[int], None]) -> Latencies:
@@ -359,65 +366,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=40.0, help="commands a second, fixed rate")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
     parser.add_argument(
+        "--pairs",
+        type=int,
+        default=3,
+        help="direct and HTTP measured this many times in turn at the fixed rate",
+    )
+    parser.add_argument(
         "--client",
         choices=("auto", "wrk", "python"),
         default="auto",
         help="the load generator: wrk (C, the Debian package) when installed, else Python threads",
     )
     options = parser.parse_args(argv)
-    use_wrk = options.client == "wrk" or (options.client == "auto" and shutil.which("wrk"))
+    use_wrk = bool(options.client == "wrk" or (options.client == "auto" and shutil.which("wrk")))
     run = uuid.uuid4().hex[:8]
+    pairs: list[tuple[Measured, Measured]] = []
     with database(f"ledger_bench_api_{run}") as url:
         prepared(url)
-        # The direct baseline on core 0, where the server will run.
-        os.sched_setaffinity(0, {0})
-        ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env())
-        try:
-
-            def direct(index: int) -> None:
-                ledger.record_deduction(
-                    CLERK,
-                    staff_number(index % STAFF),
-                    "ATT-01",
-                    OCCURRED_ON,
-                    f"direct-{run}-{index}",
-                    f"photo-{index}",
-                    DeductionSource.SUPERVISION_INSPECTION,
+        for pair in range(options.pairs):
+            # Direct on core 0, where the server will run, and with no server up: its listener
+            # would wake on every command's notification, on the same core.
+            os.sched_setaffinity(0, {0})
+            direct_fixed = _direct(url, run, options.rate, options.seconds)
+            os.sched_setaffinity(0, {1})  # the load generator on the other core
+            with server(url) as base:
+                token = _token(base)
+                command = http_sender(base, token, f"http-{run}-{pair}", "command")
+                for warm in range(20):
+                    command(10**8 + warm)
+                http_fixed = (
+                    wrk(base, token, f"w{run}-{pair}", "command", options.seconds, 1, options.rate)
+                    if use_wrk
+                    else Measured.of(open_loop(options.rate, options.seconds, command))
                 )
-
-            for warm in range(20):
-                direct(10**8 + warm)
-            direct_fixed = Measured.of(open_loop(options.rate, options.seconds, direct, workers=4))
-        finally:
-            ledger.close()
-        os.sched_setaffinity(0, {1})  # the load generator on the other core
-        with server(url) as base:
-            token = httpx.post(
-                f"{base}/api/v1/token", data={"username": "clerk", "password": PASSWORD}
-            ).json()["access_token"]
-            command = http_sender(base, token, f"http-{run}", "command")
-            for warm in range(20):
-                command(10**8 + warm)
-            if use_wrk:
-                seconds = options.seconds
-                http_fixed = wrk(base, token, f"w{run}", "command", seconds, 1, options.rate)
-                http_max = wrk(base, token, f"m{run}", "command", seconds, 8, 0)
-                reads_max = wrk(base, token, run, "read", seconds, 8, 0)
-            else:
-                http_fixed = Measured.of(open_loop(options.rate, options.seconds, command))
-                http_max = Measured.of(
-                    closed_loop(
-                        8, options.seconds, http_sender(base, token, f"max-{run}", "command")
-                    )
-                )
-                reads_max = Measured.of(
-                    closed_loop(8, options.seconds, http_sender(base, token, run, "read"))
-                )
-    ratio = http_fixed.p50 / direct_fixed.p50
+                pairs.append((direct_fixed, http_fixed))
+                if pair == options.pairs - 1:
+                    http_max, reads_max = _maxima(base, token, run, options.seconds, use_wrk)
+    ratios = [http.p50 / direct.p50 for direct, http in pairs]
+    ratio = statistics.median(ratios)
+    # The table shows the pair whose ratio is the median (the lower middle one for an even count).
+    direct_fixed, http_fixed = sorted(pairs, key=lambda p: p[1].p50 / p[0].p50)[
+        (len(pairs) - 1) // 2
+    ]
     client = "wrk (one connection waiting 1/rate between requests)" if use_wrk else "Python"
     print(
         f"API benchmark on PostgreSQL, {options.seconds:.0f} s per measurement; "
-        f"server on core 0 (one uvicorn worker), load generator ({client}) on core 1"
+        f"server on core 0 (one uvicorn worker), load generator ({client}) on core 1; "
+        f"direct and HTTP at the fixed rate measured in turn, {options.pairs} times"
     )
     print()
     print("| path | per second | p50 ms | p90 ms | p99 ms | failures |")
@@ -431,13 +426,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(row(f"HTTP command, {paced}", http_fixed))
     print(row("HTTP commands, max (8 connections)", http_max))
     print(row("HTTP reads, max (8 connections)", reads_max))
-    for name, measured in (("commands", http_max), ("reads", reads_max)):
+    measurements = [
+        *((f"direct commands (pair {n + 1})", d) for n, (d, _) in enumerate(pairs)),
+        *((f"HTTP commands (pair {n + 1})", h) for n, (_, h) in enumerate(pairs)),
+        ("commands", http_max),
+        ("reads", reads_max),
+    ]
+    for name, measured in measurements:
         if measured.failures:
             print(f"first failure of the {name}: {measured.first_failure}")
     print()
+    each = ", ".join(
+        f"{http.p50 * 1000:.1f}/{direct.p50 * 1000:.1f} ms = {http.p50 / direct.p50:.2f}"
+        for direct, http in pairs
+    )
+    print(f"HTTP / direct at the fixed rate, each pair (medians): {each}")
     verdict = "met" if ratio <= 1.3 else "MISSED"
-    print(f"HTTP / direct at the fixed rate (medians): {ratio:.2f} (target <= 1.30: {verdict})")
+    print(f"HTTP / direct, median of the pairs: {ratio:.2f} (target <= 1.30: {verdict})")
     return 0
+
+
+def _direct(url: str, run: str, rate: float, seconds: float) -> Measured:
+    """`record_deduction` called in this process at the fixed rate, by a new application object
+    warmed by 20 commands, as each HTTP measurement has a new server: an object kept from an
+    earlier pair would hold aggregates the server has since written to, and pay a conflict and
+    a reload for each."""
+    ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env())
+    try:
+
+        def direct(slot: int) -> None:
+            index = next_index()  # the slots start again at 0 in every pair
+            ledger.record_deduction(
+                CLERK,
+                staff_number(index % STAFF),
+                "ATT-01",
+                OCCURRED_ON,
+                f"direct-{run}-{index}",
+                f"photo-{index}",
+                DeductionSource.SUPERVISION_INSPECTION,
+            )
+
+        for warm in range(20):
+            direct(warm)
+        return Measured.of(open_loop(rate, seconds, direct, workers=4))
+    finally:
+        ledger.close()
+
+
+def _token(base: str) -> str:
+    answer = httpx.post(f"{base}/api/v1/token", data={"username": "clerk", "password": PASSWORD})
+    return str(answer.json()["access_token"])
+
+
+def _maxima(
+    base: str, token: str, run: str, seconds: float, use_wrk: bool
+) -> tuple[Measured, Measured]:
+    """The most commands and reads a second, 8 connections back to back."""
+    if use_wrk:
+        return (
+            wrk(base, token, f"m{run}", "command", seconds, 8, 0),
+            wrk(base, token, run, "read", seconds, 8, 0),
+        )
+    commands = closed_loop(8, seconds, http_sender(base, token, f"max-{run}", "command"))
+    reads = closed_loop(8, seconds, http_sender(base, token, run, "read"))
+    return Measured.of(commands), Measured.of(reads)
 
 
 if __name__ == "__main__":
