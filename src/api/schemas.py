@@ -215,8 +215,9 @@ class FiguresQuery(BaseModel):
 
 
 class FigureItem(BaseModel):
-    """一项指标 / One figure: its canonical record holds the rule, threshold, outcome and
-    trace."""
+    """一项指标 / One figure: its record holds the rule, threshold and outcome, and its trace
+    by event ids ("stream id/version"); the explanation gives each event's date, points and
+    why it was left out."""
 
     period: str = Field(description="期间 / period key", examples=["2025-Q1"])
     figure: str = Field(description="指标 / figure name", examples=["excellent_individual"])
@@ -224,7 +225,9 @@ class FigureItem(BaseModel):
         description="政策版本 / policy version applied", examples=["measures-2009"]
     )
     record: dict[str, Any] = Field(
-        description="指标记录 / the figure with the events it counted",
+        description="指标记录 / the figure with the ids of the events it counted (and the "
+        "amendments it counts them at) and left out (with the reason and the event that made "
+        "it so)",
         examples=[
             {
                 "kind": "excellent_individual",
@@ -233,9 +236,19 @@ class FigureItem(BaseModel):
                 "rule": "R-21",
                 "threshold": "3.0",
                 "policy_version": "measures-2009",
-                "trace": {"counted": [], "left_out": []},
+                "trace": {
+                    "counted": ["656fc132-5c71-586f-88e1-a7184c66ace2/3"],
+                    "amendments": [],
+                    "left_out": [
+                        {
+                            "event": "656fc132-5c71-586f-88e1-a7184c66ace2/4",
+                            "reason": "revoked",
+                            "by": "656fc132-5c71-586f-88e1-a7184c66ace2/6",
+                        }
+                    ],
+                },
                 "eligible": True,
-                "total": "0.0",
+                "total": "0.5",
                 "barred_by": [],
             }
         ],

@@ -133,6 +133,33 @@ def test_given_a_revoked_deduction_when_explaining_the_total_then_it_is_left_out
 
 
 @pytest.mark.usefixtures("center")
+def test_given_a_revoked_deduction_when_listing_figures_then_the_trace_names_the_same_events_by_id_as_the_explanation(  # noqa: E501
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    caught_up(served_ledger)
+
+    page = client.get("/api/v1/staff/S001/figures?year=2025").json()
+    explanation = client.get(MARCH_TOTAL).json()["explanation"]
+
+    (record,) = [
+        item["record"]
+        for item in page["items"]
+        if (item["period"], item["figure"]) == ("2025-03", "deduction_total")
+    ]
+    whole = explanation["trace"]
+
+    def event(ref: dict[str, Any]) -> str:
+        return f"{ref['stream_id']}/{ref['version']}"
+
+    assert record["trace"]["counted"] == [event(item["ref"]) for item in whole["counted"]]
+    assert record["trace"]["left_out"] == [
+        {"event": event(item["ref"]), "reason": "revoked", "by": event(item["by"])}
+        for item in whole["left_out"]
+    ]
+    assert len(record["trace"]["counted"]) == 4
+
+
+@pytest.mark.usefixtures("center")
 def test_a_figure_that_does_not_exist_is_a_404_problem(client: TestClient) -> None:
     response = client.get("/api/v1/staff/S001/figures/2025-03/no_such_figure/explanation")
 

@@ -21,6 +21,8 @@ from ledger.policy import (
     canonical_bytes,
     canonical_record,
     checksum,
+    compact_bytes,
+    compact_record,
     deduction_total,
     explain,
     late_entries,
@@ -117,6 +119,49 @@ def test_canonical_bytes_are_the_canonical_record_through_json_dumps() -> None:
         assert canonical_bytes(figure) == expected, figure.key
         assert canonical_bytes(figure) == expected  # and again, from the encoder's memo
     assert {f.kind for f in figures} >= {"head_liability", "excellent_window", "annual_bonus"}
+
+
+def test_compact_bytes_are_the_compact_record_through_json_dumps_and_name_the_trace_events() -> (
+    None
+):
+    """Given the full scenario, then for every figure the compact bytes the view stores are
+    exactly json.dumps of its compact record, which is the canonical record but for the trace,
+    and the trace names by id every event the whole trace counts (with its amendments) and
+    leaves out (with the reason and the event that made it so), in the same order."""
+    clock = SettableClock(at(TODAY))
+    ledger = AssessmentLedger(
+        env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
+    )
+    try:
+        full_scenario(ledger, clock)
+        state = state_of(ledger)
+    finally:
+        ledger.close()
+    figures = [f for year in active_years(state) for f in all_figures(state, year)]
+
+    for figure in figures:
+        compact = compact_record(figure)
+        expected = json.dumps(compact, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert compact_bytes(figure) == expected.encode("utf-8"), figure.key
+        assert {**compact, "trace": None} == {**canonical_record(figure), "trace": None}
+        whole = figure.trace
+        assert compact["trace"] == {
+            "counted": [f"{i.ref.stream_id}/{i.ref.version}" for i in whole.counted],
+            "amendments": [
+                f"{r.stream_id}/{r.version}" for i in whole.counted for r in i.amended_by
+            ],
+            "left_out": [
+                {
+                    "event": f"{i.ref.stream_id}/{i.ref.version}",
+                    "reason": i.reason.value,
+                    "by": f"{i.by.stream_id}/{i.by.version}" if i.by else None,
+                }
+                for i in whole.left_out
+            ],
+        }
+    traces = [compact_record(f)["trace"] for f in figures]
+    assert any(t["amendments"] for t in traces)
+    assert {o["reason"] for t in traces for o in t["left_out"]} >= {"revoked", "amended"}
 
 
 def test_canonical_figures_hold_no_positions(center: AssessmentLedger) -> None:

@@ -28,6 +28,8 @@ from ledger.policy import (
     all_figures,
     canonical_bytes,
     canonical_record,
+    compact_bytes,
+    compact_record,
     fold,
 )
 from ledger.projections.figures import figures_checksum
@@ -45,16 +47,16 @@ def recomputed_checksum(ledger: AssessmentLedger, up_to: int | None = None) -> s
     state = fold(facts)
     figures = [f for year in active_years(state) for f in all_figures(state, year)]
     for figure in figures:
-        # The direct encoder writes exactly what json.dumps makes of the canonical record.
+        # The direct encoder writes exactly what json.dumps makes of the records.
         assert canonical_bytes(figure) == reference_bytes(figure), figure.key
+        assert compact_bytes(figure) == reference_bytes(figure, compact=True), figure.key
     return figures_checksum(figures)
 
 
-def reference_bytes(figure: Figure) -> bytes:
-    """The canonical bytes by definition: the canonical record through json.dumps."""
-    text = json.dumps(
-        canonical_record(figure), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+def reference_bytes(figure: Figure, *, compact: bool = False) -> bytes:
+    """The canonical (or compact) bytes by definition: the record through json.dumps."""
+    record = compact_record(figure) if compact else canonical_record(figure)
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 
 

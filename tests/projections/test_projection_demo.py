@@ -24,8 +24,11 @@ def _cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> Result:
         get_settings.cache_clear()
 
 
+@pytest.mark.parametrize(
+    ("options", "said"), [((), "compute"), (("--processes", "2"), "in 2 processes")]
+)
 def test_given_the_demo_projected_live_when_rebuilt_by_the_cli_then_every_figure_is_reproduced(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    options: tuple[str, ...], said: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     assert _cli(monkeypatch, url, "demo").exit_code == 0
@@ -37,9 +40,10 @@ def test_given_the_demo_projected_live_when_rebuilt_by_the_cli_then_every_figure
         live = view.checksum()
         expected = recomputed_checksum(ledger)
 
-        result = _cli(monkeypatch, url, "rebuild")
+        result = _cli(monkeypatch, url, "rebuild", *options)
 
         assert result.exit_code == 0, result.output
+        assert said in result.output
         assert f"checksum {live}" in result.output
         assert sorted(view.rows(), key=lambda row: row.key) == live_rows
         assert view.checksum() == live == expected

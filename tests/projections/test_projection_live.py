@@ -12,6 +12,8 @@ from projection_support import recomputed_checksum, varied_history
 from builders import STAFF, full_scenario, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
+from ledger.policy import Figure, LedgerState
+from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import ProjectionBehind, ProjectionConflict, open_figures_view
 from ledger.projections.projector import FiguresProjector, InProcessProjection, run_in_process
 from ledger.projections.rebuild import rebuild
@@ -58,6 +60,44 @@ def test_given_a_live_view_when_rebuilt_then_its_checksum_is_unchanged(
 
     assert rebuilt.position == projection.view.position() == ledger.head_position()
     assert projection.view.checksum() == live
+
+
+def test_given_a_live_view_when_rebuilt_in_two_processes_then_its_checksum_is_unchanged(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    varied_history(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    live = projection.view.checksum()
+
+    rebuilt = rebuild(ledger, projection.view, processes=2)
+
+    assert rebuilt.processes == 2
+    assert rebuilt.rows == len(projection.view.rows())
+    assert projection.view.checksum() == live
+
+
+def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_left_as_it_was(
+    ledger: AssessmentLedger, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    varied_history(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    before = (projection.view.position(), projection.view.checksum())
+    # The forked processes inherit the parent's memory, so the broken rule reaches them.
+    computing = rebuild_module.subject_figures
+
+    def broken(state: LedgerState, kind: str, subject: str, year: int) -> tuple[Figure, ...]:
+        if subject == STAFF:
+            raise ArithmeticError("a rule that breaks on one subject")
+        return computing(state, kind, subject, year)
+
+    monkeypatch.setattr(rebuild_module, "subject_figures", broken)
+
+    with pytest.raises(RuntimeError, match="a rule that breaks on one subject"):
+        rebuild(ledger, projection.view, processes=2)
+
+    assert (projection.view.position(), projection.view.checksum()) == before
 
 
 def test_given_a_rebuilt_view_when_live_processing_continues_then_it_still_equals_a_recomputation(

@@ -29,7 +29,7 @@ def _ledger(url: str) -> Iterator[tuple[AssessmentLedger, SettableClock]]:
         ledger.close()
 
 
-def _live_and_rebuilt(url: str, scenario: str) -> tuple[str, str]:
+def _live_and_rebuilt(url: str, scenario: str) -> tuple[str, str, str]:
     with _ledger(url) as (ledger, clock):
         if scenario == "full":
             full_scenario(ledger, clock)
@@ -38,13 +38,15 @@ def _live_and_rebuilt(url: str, scenario: str) -> tuple[str, str]:
         view = open_figures_view(ledger.factory)
         InProcessProjection(ledger, view).catch_up()
         live = view.checksum()
-        rebuild(ledger, view)
-        return live, view.checksum()
+        rebuild(ledger, view, processes=1)
+        in_one_process = view.checksum()
+        rebuild(ledger, view, processes=2)
+        return live, in_one_process, view.checksum()
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("scenario", ["full", "varied"])
-def test_given_the_same_commands_on_sqlite_and_postgres_when_projected_and_rebuilt_then_every_checksum_is_equal(  # noqa: E501
+def test_given_the_same_commands_on_sqlite_and_postgres_when_projected_and_rebuilt_in_one_or_two_processes_then_every_checksum_is_equal(  # noqa: E501
     scenario: str, postgres_url: str, tmp_path: Path
 ) -> None:
     on_sqlite = _live_and_rebuilt(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", scenario)

@@ -6,6 +6,7 @@ Only the standard library and `ledger.values` are imported.
     state = fold(Fact.decode(...) for each stored event, in log order)
     figures = all_figures(state, 2025)          # or one rule: bonus(state, "S001", period)
     explain(figure, other_period(state, figure)), canonical_bytes(figure), checksum(figures)
+    compact_bytes(figure)                       # the figures view's form: the trace by event ids
 """
 
 from ledger.policy.facts import EventRef, Fact, FactError, LedgerState, fold
@@ -31,7 +32,11 @@ from ledger.policy.figures import (
     canonical_bytes,
     canonical_record,
     checksum,
+    compact_bytes,
+    compact_record,
+    event_id,
     explain,
+    trace_ids,
 )
 from ledger.policy.grades import (
     CHALLENGEABLE,
@@ -130,9 +135,12 @@ __all__ = [
     "canonical_record",
     "challenge_clocks",
     "checksum",
+    "compact_bytes",
+    "compact_record",
     "criticism_notice",
     "criticism_notices",
     "deduction_total",
+    "event_id",
     "excellent_grade",
     "excellent_individual",
     "excellent_window",
@@ -148,6 +156,7 @@ __all__ = [
     "quota_check",
     "staff_figures",
     "staff_period_figures",
+    "trace_ids",
     "window_figures",
     "window_period_figures",
 ]

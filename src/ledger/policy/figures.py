@@ -315,7 +315,40 @@ def canonical_bytes(figure: Figure) -> bytes:
     """The canonical record as compact JSON with sorted member names (RFC 8785 order: every
     name is ASCII), UTF-8: exactly `json.dumps(canonical_record(figure), sort_keys=True,
     separators=(",", ":"), ensure_ascii=False)`, written directly (a rebuild writes millions)."""
-    return _record(figure, figure=True).encode("utf-8")
+    return _encoder(type(figure), figure=True)(figure).encode("utf-8")
+
+
+def event_id(ref: EventRef) -> str:
+    """An event's id as one string: "stream id/version"."""
+    return f"{ref.stream_id}/{ref.version}"
+
+
+def trace_ids(trace: Trace) -> dict[str, Any]:
+    """A trace by event ids alone: the events counted, the amendments whose values they count
+    at, and the events left out with the reason and the event that made it so (`by`)."""
+    return {
+        "counted": [event_id(item.ref) for item in trace.counted],
+        "amendments": [event_id(ref) for item in trace.counted for ref in item.amended_by],
+        "left_out": [
+            {
+                "event": event_id(item.ref),
+                "reason": item.reason.value,
+                "by": event_id(item.by) if item.by is not None else None,
+            }
+            for item in trace.left_out
+        ],
+    }
+
+
+def compact_record(figure: Figure) -> dict[str, Any]:
+    """The canonical record with its trace by event ids (`trace_ids`): what the figures view
+    stores for every figure; the whole trace is the explanation's (`explain`)."""
+    return {**canonical_record(figure), "trace": trace_ids(figure.trace)}
+
+
+def compact_bytes(figure: Figure) -> bytes:
+    """`compact_record` written as `canonical_bytes` writes the canonical record."""
+    return _encoder(type(figure), figure=True, compact=True)(figure).encode("utf-8")
 
 
 # The direct encoder behind canonical_bytes. Member names are sorted once per class; values are
@@ -395,15 +428,48 @@ _GUARDED = {
     "date": "(('\"' + {v}.isoformat() + '\"') if {v}.__class__ is date else _value({v}))",
     "int": "(int.__repr__({v}) if {v}.__class__ is int else _value({v}))",
 }
-_encoders: dict[tuple[type, bool], Callable[[Any], str]] = {}
+_encoders: dict[tuple[type, bool, bool], Callable[[Any], str]] = {}
+_trace_id_texts: dict[int, tuple[Trace, str]] = {}
+"""Texts of traces by event ids, by the trace's identity (as `_item_texts`)."""
 
 
-def _encoder(kind: type, *, figure: bool = False) -> Callable[[Any], str]:
+def _trace_ids(trace: Trace) -> str:
+    """`trace_ids` as JSON text (sorted member names), memoized: the figures of one period
+    share their trace."""
+    found = _trace_id_texts.get(id(trace))
+    if found is not None and found[0] is trace:
+        return found[1]
+    counted = ",".join([_event_id(item.ref) for item in trace.counted])
+    amendments = ",".join([_event_id(ref) for item in trace.counted for ref in item.amended_by])
+    left_out = ",".join(
+        [
+            '{"by":'
+            + ("null" if item.by is None else _event_id(item.by))
+            + ',"event":'
+            + _event_id(item.ref)
+            + ',"reason":'
+            + _string(item.reason.value)
+            + "}"
+            for item in trace.left_out
+        ]
+    )
+    text = f'{{"amendments":[{amendments}],"counted":[{counted}],"left_out":[{left_out}]}}'
+    if len(_trace_id_texts) >= 65536:
+        _trace_id_texts.clear()
+    _trace_id_texts[id(trace)] = (trace, text)
+    return text
+
+
+def _event_id(ref: EventRef) -> str:
+    return _string(f"{ref.stream_id}/{ref.version}")
+
+
+def _encoder(kind: type, *, figure: bool = False, compact: bool = False) -> Callable[[Any], str]:
     """The writer of a dataclass as a JSON object with sorted member names (a figure's record
-    also holds its class attribute "kind"), generated once per class: one expression that
-    joins the members' texts, each written by its type without a dispatch where the value is
-    of the annotated type."""
-    found = _encoders.get((kind, figure))
+    also holds its class attribute "kind"; a compact one writes its trace by event ids),
+    generated once per class: one expression that joins the members' texts, each written by
+    its type without a dispatch where the value is of the annotated type."""
+    found = _encoders.get((kind, figure, compact))
     if found is not None:
         return found
     annotations = {f.name: str(f.type) for f in fields(kind)}
@@ -413,6 +479,8 @@ def _encoder(kind: type, *, figure: bool = False) -> Callable[[Any], str]:
         key = _string(name) + ":"
         if figure and name == "kind":
             text = repr(key + _string(kind.kind))  # type: ignore[attr-defined]
+        elif compact and name == "trace":
+            text = f"{key!r} + _trace_ids(o.trace)"
         else:
             value = f"o.{name}"
             written = _GUARDED.get(annotations[name], "_value({v})").format(v=value)
@@ -423,18 +491,19 @@ def _encoder(kind: type, *, figure: bool = False) -> Callable[[Any], str]:
         "_string": _string,
         "_value": _value,
         "_points": _points,
+        "_trace_ids": _trace_ids,
         "Decimal": Decimal,
         "Period": Period,
         "date": date,
     }
     exec(source, namespace)  # generated from the dataclass's own field names
     found = cast(Callable[[Any], str], namespace["encode"])
-    _encoders[(kind, figure)] = found
+    _encoders[(kind, figure, compact)] = found
     return found
 
 
-def _record(value: object, figure: bool = False) -> str:
-    return _encoder(type(value), figure=figure)(value)
+def _record(value: object) -> str:
+    return _encoder(type(value))(value)
 
 
 def checksum(figures: Iterable[Figure]) -> str:

@@ -3,11 +3,15 @@ events (SQLite: the same file; PostgreSQL: the same database, tables prefixed `l
 dicts in the process).
 
 A row is keyed by (subject kind "staff" / "unit", subject id, period key, figure name) and holds
-the figure's canonical bytes (`policy.canonical_bytes`: rule, threshold, outcome and the ids of
-the events counted and left out), its policy version and its year. The view's position (the last
-log position processed) lives in the library's tracking table (`ledger_tracking` / `tracking`,
-row `ledger.figures`) and is written in the same transaction as the rows, only forwards and only
-from the position the writer started from, so a batch is applied exactly once.
+the figure's compact record (`policy.compact_bytes`: rule, threshold and outcome as the canonical
+record has them, the trace by event ids: counted, amendments counted at, left out with the
+reason), its policy version and its year. The whole trace, with each event's date, points and
+why it was left out, is the explanation's (`as_of.explain_figure`), computed from the log.
+
+The view's position (the last log position processed) lives in the library's tracking table
+(`ledger_tracking` / `tracking`, row `ledger.figures`) and is written in the same transaction as
+the rows, only forwards and only from the position the writer started from, so a batch is
+applied exactly once.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresT
 from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
 from psycopg.sql import SQL, Composable, Identifier
 
-from ledger.policy import Figure, canonical_bytes
+from ledger.policy import Figure, compact_bytes
 
 VIEW_NAME = "ledger.figures"
 """The view's row in the tracking table (one table serves every view of the ledger's log)."""
@@ -49,7 +53,7 @@ class FigureRow(NamedTuple):
     year: int
     policy_version: str
     record: bytes
-    """The canonical bytes: the figure with the ids of the events it was computed from."""
+    """The compact record: the figure with the ids of the events it was computed from."""
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -87,7 +91,7 @@ def figure_row(figure: Figure) -> FigureRow:
         figure.kind,
         int(figure.period.key[:4]),
         figure.policy_version,
-        canonical_bytes(figure),
+        compact_bytes(figure),
     )
 
 
@@ -145,7 +149,7 @@ class FiguresView(TrackingRecorder, ABC):
         delete the rows of the scopes (subject and period) and insert `rows`."""
 
     @abstractmethod
-    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
         """In one transaction: drop every row and the tracking, insert `rows`, track `position`."""
 
     def replace(
@@ -164,8 +168,9 @@ class FiguresView(TrackingRecorder, ABC):
         self._write(scopes, rows, expected, position)
         self._signal()
 
-    def reset(self, rows: Sequence[FigureRow], position: int) -> None:
-        """Replace every row and set the position (rebuild), all or nothing."""
+    def reset(self, rows: Iterable[FigureRow], position: int) -> None:
+        """Replace every row and set the position (rebuild), all or nothing; `rows` may be a
+        stream, taken as the writing goes."""
         self._reset(rows, position)
         self._signal()
 
@@ -243,7 +248,7 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
             self._rows.update((r.key, r) for r in rows)
             self._insert_tracking(Tracking(VIEW_NAME, position))
 
-    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
         with self._database_lock:
             self._rows = {r.key: r for r in rows}
             self._max_tracking_ids[VIEW_NAME] = position
@@ -303,7 +308,7 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
         raise ProjectionConflict(f"the view is not at position {expected}")
 
     @staticmethod
-    def _insert_rows(c: SQLiteCursor, rows: Sequence[FigureRow]) -> None:
+    def _insert_rows(c: SQLiteCursor, rows: Iterable[FigureRow]) -> None:
         c.executemany(
             f"INSERT INTO figures ({_SQLITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [r.columns() for r in rows],
@@ -324,7 +329,7 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             )
             self._insert_rows(c, rows)
 
-    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("DELETE FROM figures")
             c.execute("DELETE FROM tracking WHERE application_name = ?", [VIEW_NAME])
@@ -417,14 +422,6 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
         self.sql_copy = SQL("COPY {schema}.{table} ({columns}) FROM STDIN (FORMAT BINARY)").format(
             schema=schema, table=table, columns=_PG_COLUMNS
         )
-        key = Identifier(f"{self.figures_table}_pkey")
-        self.sql_drop_key = SQL("ALTER TABLE {schema}.{table} DROP CONSTRAINT {key}").format(
-            schema=schema, table=table, key=key
-        )
-        self.sql_add_key = SQL(
-            "ALTER TABLE {schema}.{table} ADD CONSTRAINT {key} "
-            "PRIMARY KEY (subject_kind, subject, period, figure)"
-        ).format(schema=schema, table=table, key=key)
         self.sql_truncate = SQL("TRUNCATE {schema}.{table}").format(schema=schema, table=table)
         self.sql_forget = SQL("DELETE FROM {schema}.{tracking} WHERE application_name = %s").format(
             schema=schema, tracking=tracking
@@ -433,7 +430,7 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
             columns=_PG_COLUMNS, schema=schema, table=table
         )
 
-    def _copy_rows(self, curs: Any, rows: Sequence[FigureRow]) -> None:
+    def _copy_rows(self, curs: Any, rows: Iterable[FigureRow]) -> None:
         with curs.copy(self.sql_copy) as copy:
             copy.set_types(_PG_TYPES)
             write = copy.write_row
@@ -491,16 +488,15 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 self._copy_rows(curs, rows)
             self._announce(curs, position)
 
-    def _reset(self, rows: Sequence[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
         with self.datastore.transaction(commit=True) as curs:
+            # The rows may be a stream computed meanwhile: no idle timeout while it comes.
+            curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             curs.execute(self.sql_truncate)
             curs.execute(self.sql_forget, (VIEW_NAME,))
-            # Into the emptied table without its key, which is built once afterwards (faster
-            # than maintaining it row by row).
-            curs.execute(self.sql_drop_key)
-            curs.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # The key is kept, not dropped and built again afterwards: maintaining it costs
+            # about as much, and it is done while the rows are still being computed.
             self._copy_rows(curs, rows)
-            curs.execute(self.sql_add_key)
             self._insert_tracking(curs, Tracking(VIEW_NAME, position))
             self._announce(curs, position)
 
