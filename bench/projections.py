@@ -76,7 +76,7 @@ from ledger.demo import (
 from ledger.projections.as_of import staff_figures_as_of
 from ledger.projections.figures import open_figures_view
 from ledger.projections.projector import FiguresProjector
-from ledger.projections.rebuild import rebuild
+from ledger.projections.rebuild import Rebuilt, rebuild
 from ledger.settings import Settings
 from ledger.values import OPERATOR, Actor, DeductionSource, Role
 
@@ -461,6 +461,18 @@ def as_of_replay(
         ledger.close()
 
 
+def _phases(rebuilt: Rebuilt) -> str:
+    if rebuilt.processes == 1:
+        return (
+            f"read+fold {rebuilt.fold_seconds:.1f} s, compute {rebuilt.compute_seconds:.1f} s, "
+            f"write {rebuilt.write_seconds:.1f} s"
+        )
+    return (
+        f"read+fold {rebuilt.fold_seconds:.1f} s, compute and write "
+        f"{rebuilt.write_seconds:.1f} s in {rebuilt.processes} processes"
+    )
+
+
 def _percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -505,18 +517,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw_rate = events / raw_seconds
     report(f"  {raw_seconds:.2f} s (runs {', '.join(f'{s:.2f}' for s in reads)})")
 
-    report("(c) rebuild")
     ledger = _ledger(url)
     try:
         view = open_figures_view(ledger.factory)
+        report("(c) rebuild in one process")
+        alone = rebuild(ledger, view, processes=1)
+        report(f"  {alone.seconds:.1f} s: {_phases(alone)}; {alone.rows:,} rows")
+        report("(c) rebuild as `ledger rebuild` does it")
         rebuilt = rebuild(ledger, view)
+        report(f"  {rebuilt.seconds:.1f} s: {_phases(rebuilt)}; {rebuilt.rows:,} rows")
     finally:
         ledger.close()
-    report(
-        f"  {rebuilt.seconds:.1f} s: read+fold {rebuilt.fold_seconds:.1f} s, compute "
-        f"{rebuilt.compute_seconds:.1f} s, write {rebuilt.write_seconds:.1f} s; "
-        f"{rebuilt.rows:,} rows"
-    )
 
     report("(e) as-of replay of one staff member")
     replays = as_of_replay(url, head, args.as_of_samples, rng, args.centers)
@@ -573,6 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         drop_database(run_url)
 
     rebuild_rate = rebuilt.events / rebuilt.seconds
+    alone_rate = alone.events / alone.seconds
     lines = [
         f"Projection benchmark, {date.today()}, {events:,} events ({args.centers} centers), "
         f"PostgreSQL, {os.cpu_count()} cores",
@@ -585,10 +597,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"per event), {baseline_seconds:.0f} s sample extrapolated "
         f"| ≈ {events / baseline_rate / 60:.0f} min for the log | {baseline_rate:,.0f} "
         f"| {baseline_rate / raw_rate:.4f} |",
-        f"| (c) rebuild (`ledger rebuild` path; read+fold / compute / write) "
-        f"| {rebuilt.seconds:.1f} s ({rebuilt.fold_seconds:.1f} / {rebuilt.compute_seconds:.1f} "
-        f"/ {rebuilt.write_seconds:.1f}), {rebuilt.rows:,} rows | {rebuild_rate:,.0f} "
-        f"| **{rebuild_rate / raw_rate:.3f}** |",
+        f"| (c) rebuild in one process (read+fold / compute / write) "
+        f"| {alone.seconds:.1f} s ({alone.fold_seconds:.1f} / {alone.compute_seconds:.1f} "
+        f"/ {alone.write_seconds:.1f}), {alone.rows:,} rows | {alone_rate:,.0f} "
+        f"| {alone_rate / raw_rate:.3f} |",
+        f"| (c) rebuild, `ledger rebuild`'s default: {rebuilt.processes} processes "
+        f"(read+fold / compute and write) "
+        f"| {rebuilt.seconds:.1f} s ({rebuilt.fold_seconds:.1f} / {rebuilt.write_seconds:.1f}), "
+        f"{rebuilt.rows:,} rows | {rebuild_rate:,.0f} | **{rebuild_rate / raw_rate:.3f}** |",
         f"| (d) lag, random staff, {args.lag_rate:.0f} commands/s, median / p99 "
         f"| **{statistics.median(spread):.1f}** / {_percentile(spread, 0.99):.1f} ms | | |",
         f"| (d) lag, one person's 100 deductions in one month, median / p99 "

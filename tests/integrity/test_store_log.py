@@ -222,13 +222,14 @@ def test_a_changed_recorded_at_is_caught(tampered: Any) -> None:
     (stamp,) = execute(
         f"SELECT recorded_at FROM {t['recorded']} WHERE notification_id = ?", (position,)
     )[0]
-    if isinstance(stamp, str):  # SQLite: fixed-width text
-        earlier: Any = stamp[:11] + "00" + stamp[13:]
+    if isinstance(stamp, str):  # SQLite: fixed-width text; another hour of the same day
+        other_hour = "01" if stamp[11:13] == "00" else "00"
+        changed: Any = stamp[:11] + other_hour + stamp[13:]
     else:
-        earlier = stamp - timedelta(hours=1)
+        changed = stamp - timedelta(hours=1)
     execute(
         f"UPDATE {t['recorded']} SET recorded_at = ? WHERE notification_id = ?",
-        (earlier, position),
+        (changed, position),
     )
     problem = verify_store(ledger).problem
     assert problem is not None and problem.check == "recorded_at", problem

@@ -3,6 +3,8 @@ pure policy, exactly once, and readable as soon as a command's position is reach
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -14,7 +16,12 @@ from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.policy import Figure, LedgerState
 from ledger.projections import rebuild as rebuild_module
-from ledger.projections.figures import ProjectionBehind, ProjectionConflict, open_figures_view
+from ledger.projections.figures import (
+    FigureRow,
+    ProjectionBehind,
+    ProjectionConflict,
+    open_figures_view,
+)
 from ledger.projections.projector import FiguresProjector, InProcessProjection, run_in_process
 from ledger.projections.rebuild import rebuild
 
@@ -98,6 +105,41 @@ def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_lef
         rebuild(ledger, projection.view, processes=2)
 
     assert (projection.view.position(), projection.view.checksum()) == before
+
+
+def test_given_a_rebuild_still_writing_when_reading_the_view_then_the_old_rows_are_read_without_waiting(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    varied_history(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    view = projection.view
+    old_rows = sorted(view.subject_rows("staff", STAFF))
+    halfway = threading.Event()
+    release = threading.Event()
+
+    def rows_then_a_pause() -> Iterator[FigureRow]:
+        # As a rebuild whose processes are still computing: half the rows, then a pause.
+        rows = view.rows()
+        yield from rows[: len(rows) // 2]
+        halfway.set()
+        assert release.wait(5)
+        yield from rows[len(rows) // 2 :]
+
+    writer = threading.Thread(target=view.reset, args=(rows_then_a_pause(), view.position()))
+    writer.start()
+    try:
+        assert halfway.wait(10)
+        read_while_writing = sorted(view.subject_rows("staff", STAFF))
+        # A read that had waited for the writer would return only after its pause ran out.
+        still_writing = writer.is_alive()
+    finally:
+        release.set()
+        writer.join(10)
+
+    assert still_writing
+    assert read_while_writing == old_rows
+    assert sorted(view.subject_rows("staff", STAFF)) == old_rows
 
 
 def test_given_a_rebuilt_view_when_live_processing_continues_then_it_still_equals_a_recomputation(

@@ -249,8 +249,9 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
             self._insert_tracking(Tracking(VIEW_NAME, position))
 
     def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
+        rebuilt = {r.key: r for r in rows}  # taken before the lock: readers read meanwhile
         with self._database_lock:
-            self._rows = {r.key: r for r in rows}
+            self._rows = rebuilt
             self._max_tracking_ids[VIEW_NAME] = position
 
     def rows(self) -> list[FigureRow]:
@@ -422,7 +423,28 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
         self.sql_copy = SQL("COPY {schema}.{table} ({columns}) FROM STDIN (FORMAT BINARY)").format(
             schema=schema, table=table, columns=_PG_COLUMNS
         )
-        self.sql_truncate = SQL("TRUNCATE {schema}.{table}").format(schema=schema, table=table)
+        # A rebuild writes into a new table and puts it in place of the old one at the end,
+        # so readers keep reading the old rows meanwhile (blue/green).
+        self.rebuilt_table = f"{self.figures_table}_rebuilt"
+        self.check_identifier_length(f"{self.rebuilt_table}_pkey")
+        rebuilt = Identifier(self.rebuilt_table)
+        self.sql_create_rebuilt = SQL(
+            "CREATE TABLE {schema}.{rebuilt} (LIKE {schema}.{table} INCLUDING ALL)"
+        ).format(schema=schema, rebuilt=rebuilt, table=table)
+        self.sql_copy_rebuilt = SQL(
+            "COPY {schema}.{rebuilt} ({columns}) FROM STDIN (FORMAT BINARY)"
+        ).format(schema=schema, rebuilt=rebuilt, columns=_PG_COLUMNS)
+        self.sql_swap = [
+            SQL("DROP TABLE {schema}.{table}").format(schema=schema, table=table),
+            SQL("ALTER TABLE {schema}.{rebuilt} RENAME TO {table}").format(
+                schema=schema, rebuilt=rebuilt, table=Identifier(self.figures_table)
+            ),
+            SQL("ALTER INDEX {schema}.{rebuilt_key} RENAME TO {key}").format(
+                schema=schema,
+                rebuilt_key=Identifier(f"{self.rebuilt_table}_pkey"),
+                key=Identifier(f"{self.figures_table}_pkey"),
+            ),
+        ]
         self.sql_forget = SQL("DELETE FROM {schema}.{tracking} WHERE application_name = %s").format(
             schema=schema, tracking=tracking
         )
@@ -430,8 +452,8 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
             columns=_PG_COLUMNS, schema=schema, table=table
         )
 
-    def _copy_rows(self, curs: Any, rows: Iterable[FigureRow]) -> None:
-        with curs.copy(self.sql_copy) as copy:
+    def _copy_rows(self, curs: Any, rows: Iterable[FigureRow], statement: Composable) -> None:
+        with curs.copy(statement) as copy:
             copy.set_types(_PG_TYPES)
             write = copy.write_row
             for r in rows:
@@ -485,18 +507,21 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 kinds, names, periods = zip(*scopes, strict=True)
                 curs.execute(self.sql_delete_scopes, (list(kinds), list(names), list(periods)))
             if rows:
-                self._copy_rows(curs, rows)
+                self._copy_rows(curs, rows, self.sql_copy)
             self._announce(curs, position)
 
     def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
         with self.datastore.transaction(commit=True) as curs:
             # The rows may be a stream computed meanwhile: no idle timeout while it comes.
             curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-            curs.execute(self.sql_truncate)
+            # Into a new table, with its key (building the key afterwards costs about as much,
+            # and this way it is done while the rows are still being computed); the old table
+            # stays readable until it is swapped out at the end.
+            curs.execute(self.sql_create_rebuilt)
+            self._copy_rows(curs, rows, self.sql_copy_rebuilt)
+            for statement in self.sql_swap:
+                curs.execute(statement)
             curs.execute(self.sql_forget, (VIEW_NAME,))
-            # The key is kept, not dropped and built again afterwards: maintaining it costs
-            # about as much, and it is done while the rows are still being computed.
-            self._copy_rows(curs, rows)
             self._insert_tracking(curs, Tracking(VIEW_NAME, position))
             self._announce(curs, position)
 

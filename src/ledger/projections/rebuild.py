@@ -62,9 +62,10 @@ class Rebuilt:
 
 
 def default_processes(events: int) -> int:
-    """How many processes compute a rebuild of `events` events: one for a small log, else one
-    per core (at most 4: the single writer is the limit beyond that)."""
-    if events < PARALLEL_FROM:
+    """How many processes compute a rebuild of `events` events: one for a small log (or where
+    processes cannot be forked), else one per core (at most 4: the single writer is the limit
+    beyond that)."""
+    if events < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
