@@ -520,12 +520,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ledger = _ledger(url)
     try:
         view = open_figures_view(ledger.factory)
-        report("(c) rebuild in one process")
-        alone = rebuild(ledger, view, processes=1)
-        report(f"  {alone.seconds:.1f} s: {_phases(alone)}; {alone.rows:,} rows")
         report("(c) rebuild as `ledger rebuild` does it")
         rebuilt = rebuild(ledger, view)
         report(f"  {rebuilt.seconds:.1f} s: {_phases(rebuilt)}; {rebuilt.rows:,} rows")
+        report("(c) rebuild in one process")
+        alone = rebuild(ledger, view, processes=1)
+        report(f"  {alone.seconds:.1f} s: {_phases(alone)}; {alone.rows:,} rows")
     finally:
         ledger.close()
 

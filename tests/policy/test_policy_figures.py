@@ -27,9 +27,12 @@ from ledger.policy import (
     explain,
     late_entries,
     other_period,
+    periods_of_year,
+    staff_figures,
+    staff_period_figures,
 )
 from ledger.settings import Settings
-from ledger.values import Period
+from ledger.values import Period, PeriodKind
 
 MARCH = Period.parse("2025-03")
 
@@ -162,6 +165,41 @@ def test_compact_bytes_are_the_compact_record_through_json_dumps_and_name_the_tr
     traces = [compact_record(f)["trace"] for f in figures]
     assert any(t["amendments"] for t in traces)
     assert {o["reason"] for t in traces for o in t["left_out"]} >= {"revoked", "amended"}
+
+
+def test_a_staff_members_year_holds_exactly_the_figures_of_each_of_its_periods() -> None:
+    """Given the full scenario (amendments, revocations, vetoes, entries in every kind of
+    period), then every staff member's figures of the year, computed from the year's tallies,
+    are byte for byte those computed period by period, as the live projection computes them."""
+    clock = SettableClock(at(TODAY))
+    ledger = AssessmentLedger(
+        env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
+    )
+    try:
+        full_scenario(ledger, clock)
+        state = state_of(ledger)
+    finally:
+        ledger.close()
+    compared = 0
+
+    for year in active_years(state):
+        for number in sorted(state.staff):
+            by_period = sorted(
+                (
+                    figure
+                    for kind in PeriodKind
+                    for period in periods_of_year(year, kind)
+                    for figure in staff_period_figures(state, number, period)
+                ),
+                key=lambda figure: figure.key,
+            )
+            whole_year = staff_figures(state, number, year)
+            assert [canonical_bytes(f) for f in whole_year] == [
+                canonical_bytes(f) for f in by_period
+            ], number
+            compared += len(whole_year)
+
+    assert compared > 100
 
 
 def test_canonical_figures_hold_no_positions(center: AssessmentLedger) -> None:

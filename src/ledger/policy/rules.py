@@ -219,6 +219,36 @@ def _staff_tally(staff: StaffRecord, period: Period) -> _Tally:
     return _tally(staff.deductions.values(), period)
 
 
+def _year_tallies(staff: StaffRecord, year: int) -> dict[Period, _Tally]:
+    """The tallies of every month, quarter, half-year and the year, exactly as `_staff_tally`
+    makes each: the entries are sorted into months once, and a longer period's tally is its
+    months' tallies joined in order (each month's items sort before the next month's, so the
+    joined lists are in the order a tally of the whole period has)."""
+    by_month: list[list[Entry]] = [[] for _ in range(12)]
+    for entry in staff.deductions.values():
+        if entry.occurred_on.year == year:
+            by_month[entry.occurred_on.month - 1].append(entry)
+    months = periods_of_year(year, PeriodKind.MONTH)
+    monthly = [_tally(entries, month) for month, entries in zip(months, by_month, strict=True)]
+    tallies = dict(zip(months, monthly, strict=True))
+    for kind, size in ((PeriodKind.QUARTER, 3), (PeriodKind.HALF_YEAR, 6), (PeriodKind.YEAR, 12)):
+        for index, period in enumerate(periods_of_year(year, kind)):
+            tallies[period] = _joined(monthly[index * size : (index + 1) * size])
+    return tallies
+
+
+def _joined(tallies: Sequence[_Tally]) -> _Tally:
+    """Consecutive periods' tallies as one."""
+    return _Tally(
+        sum((t.total for t in tallies), Decimal(0)),
+        tuple(entry for t in tallies for entry in t.counted),
+        Trace(
+            tuple(item for t in tallies for item in t.trace.counted),
+            tuple(item for t in tallies for item in t.trace.left_out),
+        ),
+    )
+
+
 # Vetoes
 
 
@@ -609,9 +639,16 @@ def staff_period_figures(
     """Every figure of a staff member for one period (month, quarter, half-year or year), in
     key order: what `staff_figures` holds for that period."""
     staff = _staff(state, staff_number)
+    figures = _staff_period_figures(state, staff, period, _staff_tally(staff, period))
+    return tuple(sorted(figures, key=lambda f: f.key))
+
+
+def _staff_period_figures(
+    state: LedgerState, staff: StaffRecord, period: Period, tally: _Tally
+) -> list[Figure]:
+    """`staff_period_figures` from the period's tally, in no particular order."""
     policy = _policy(state, period)
     kind = period.kind
-    tally = _staff_tally(staff, period)
     figures: list[Figure | None] = [_deduction_total(staff, period, policy, tally)]
     if kind is PeriodKind.MONTH or kind is PeriodKind.HALF_YEAR:
         cut = _bonus(staff, period, policy, tally)
@@ -627,7 +664,7 @@ def staff_period_figures(
         figures.append(_excellent_grade(staff, period, policy, tally))
         figures.append(withheld)
         figures.append(_home_unit_recommendation(staff, withheld))
-    return tuple(sorted((f for f in figures if f is not None), key=lambda f: f.key))
+    return [f for f in figures if f is not None]
 
 
 # Window figures (SPEC 4.2)
@@ -758,10 +795,10 @@ def window_period_figures(state: LedgerState, unit_code: str, period: Period) ->
 
 def staff_figures(state: LedgerState, staff_number: str, year: int) -> tuple[Figure, ...]:
     """Every figure of a staff member for a year, in key order."""
+    staff = _staff(state, staff_number)
     figures: list[Figure] = []
-    for kind in PeriodKind:
-        for period in periods_of_year(year, kind):
-            figures += staff_period_figures(state, staff_number, period)
+    for period, tally in _year_tallies(staff, year).items():
+        figures += _staff_period_figures(state, staff, period, tally)
     return tuple(sorted(figures, key=lambda f: f.key))
 
 
