@@ -76,7 +76,7 @@ from ledger.demo import (
 from ledger.projections.as_of import staff_figures_as_of
 from ledger.projections.figures import open_figures_view
 from ledger.projections.projector import FiguresProjector
-from ledger.projections.rebuild import Rebuilt, rebuild
+from ledger.projections.rebuild import rebuild
 from ledger.settings import Settings
 from ledger.values import OPERATOR, Actor, DeductionSource, Role
 
@@ -461,18 +461,6 @@ def as_of_replay(
         ledger.close()
 
 
-def _phases(rebuilt: Rebuilt) -> str:
-    if rebuilt.processes == 1:
-        return (
-            f"read+fold {rebuilt.fold_seconds:.1f} s, compute {rebuilt.compute_seconds:.1f} s, "
-            f"write {rebuilt.write_seconds:.1f} s"
-        )
-    return (
-        f"read+fold {rebuilt.fold_seconds:.1f} s, compute and write "
-        f"{rebuilt.write_seconds:.1f} s in {rebuilt.processes} processes"
-    )
-
-
 def _percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -522,10 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         view = open_figures_view(ledger.factory)
         report("(c) rebuild as `ledger rebuild` does it")
         rebuilt = rebuild(ledger, view)
-        report(f"  {rebuilt.seconds:.1f} s: {_phases(rebuilt)}; {rebuilt.rows:,} rows")
+        report(f"  {rebuilt.seconds:.1f} s: {rebuilt.phases()}; {rebuilt.rows:,} rows")
         report("(c) rebuild in one process")
         alone = rebuild(ledger, view, processes=1)
-        report(f"  {alone.seconds:.1f} s: {_phases(alone)}; {alone.rows:,} rows")
+        report(f"  {alone.seconds:.1f} s: {alone.phases()}; {alone.rows:,} rows")
     finally:
         ledger.close()
 

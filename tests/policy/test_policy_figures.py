@@ -14,6 +14,7 @@ from builders import CLERK, LEADER, STAFF, TODAY, at, full_scenario, prepare_she
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.policy import (
+    LedgerState,
     Reason,
     active_years,
     all_figures,
@@ -100,19 +101,25 @@ def test_explain_is_plain_data_with_points_as_one_decimal_strings(
     assert explain(figure)["trace"]["left_out"] == []  # the stored trace: March's events only
 
 
-def test_canonical_bytes_are_the_canonical_record_through_json_dumps() -> None:
-    """Given the full scenario (every kind of figure, amendments, revocations, vetoes, other
-    windows), then the direct encoder writes, for every figure, exactly the bytes json.dumps
-    makes of its canonical record with sorted keys, compact separators and UTF-8."""
+def _full_scenario_state() -> LedgerState:
+    """The builders' full scenario, folded: every kind of figure, amendments, revocations,
+    vetoes, other windows."""
     clock = SettableClock(at(TODAY))
     ledger = AssessmentLedger(
         env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
     )
     try:
         full_scenario(ledger, clock)
-        state = state_of(ledger)
+        return state_of(ledger)
     finally:
         ledger.close()
+
+
+def test_canonical_bytes_are_the_canonical_record_through_json_dumps() -> None:
+    """Given the full scenario (every kind of figure, amendments, revocations, vetoes, other
+    windows), then the direct encoder writes, for every figure, exactly the bytes json.dumps
+    makes of its canonical record with sorted keys, compact separators and UTF-8."""
+    state = _full_scenario_state()
     figures = [f for year in active_years(state) for f in all_figures(state, year)]
 
     for figure in figures:
@@ -131,15 +138,7 @@ def test_compact_bytes_are_the_compact_record_through_json_dumps_and_name_the_tr
     exactly json.dumps of its compact record, which is the canonical record but for the trace,
     and the trace names by id every event the whole trace counts (with its amendments) and
     leaves out (with the reason and the event that made it so), in the same order."""
-    clock = SettableClock(at(TODAY))
-    ledger = AssessmentLedger(
-        env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
-    )
-    try:
-        full_scenario(ledger, clock)
-        state = state_of(ledger)
-    finally:
-        ledger.close()
+    state = _full_scenario_state()
     figures = [f for year in active_years(state) for f in all_figures(state, year)]
 
     for figure in figures:
@@ -171,15 +170,7 @@ def test_a_staff_members_year_holds_exactly_the_figures_of_each_of_its_periods()
     """Given the full scenario (amendments, revocations, vetoes, entries in every kind of
     period), then every staff member's figures of the year, computed from the year's tallies,
     are byte for byte those computed period by period, as the live projection computes them."""
-    clock = SettableClock(at(TODAY))
-    ledger = AssessmentLedger(
-        env=Settings(database_url="memory://").eventsourcing_env(), clock=clock
-    )
-    try:
-        full_scenario(ledger, clock)
-        state = state_of(ledger)
-    finally:
-        ledger.close()
+    state = _full_scenario_state()
     compared = 0
 
     for year in active_years(state):

@@ -18,6 +18,7 @@ from ledger.policy import Figure, LedgerState
 from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import (
     FigureRow,
+    FiguresView,
     ProjectionBehind,
     ProjectionConflict,
     open_figures_view,
@@ -55,42 +56,33 @@ def test_given_a_varied_history_when_projected_one_event_at_a_time_then_every_st
     assert mismatched == []
 
 
+def _live_view(ledger: AssessmentLedger, clock: SettableClock) -> FiguresView:
+    """The varied history's figures, projected live up to the head."""
+    varied_history(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    return projection.view
+
+
+@pytest.mark.parametrize("processes", [1, 2])
 def test_given_a_live_view_when_rebuilt_then_its_checksum_is_unchanged(
-    ledger: AssessmentLedger, clock: SettableClock
+    processes: int, ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    varied_history(ledger, clock)
-    projection = InProcessProjection(ledger)
-    projection.catch_up()
-    live = projection.view.checksum()
+    view = _live_view(ledger, clock)
+    live = view.checksum()
 
-    rebuilt = rebuild(ledger, projection.view)
+    rebuilt = rebuild(ledger, view, processes=processes)
 
-    assert rebuilt.position == projection.view.position() == ledger.head_position()
-    assert projection.view.checksum() == live
-
-
-def test_given_a_live_view_when_rebuilt_in_two_processes_then_its_checksum_is_unchanged(
-    ledger: AssessmentLedger, clock: SettableClock
-) -> None:
-    varied_history(ledger, clock)
-    projection = InProcessProjection(ledger)
-    projection.catch_up()
-    live = projection.view.checksum()
-
-    rebuilt = rebuild(ledger, projection.view, processes=2)
-
-    assert rebuilt.processes == 2
-    assert rebuilt.rows == len(projection.view.rows())
-    assert projection.view.checksum() == live
+    assert rebuilt.position == view.position() == ledger.head_position()
+    assert (rebuilt.processes, rebuilt.rows) == (processes, len(view.rows()))
+    assert view.checksum() == live
 
 
 def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_left_as_it_was(
     ledger: AssessmentLedger, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    varied_history(ledger, clock)
-    projection = InProcessProjection(ledger)
-    projection.catch_up()
-    before = (projection.view.position(), projection.view.checksum())
+    view = _live_view(ledger, clock)
+    before = (view.position(), view.checksum())
     # The forked processes inherit the parent's memory, so the broken rule reaches them.
     computing = rebuild_module.subject_figures
 
@@ -102,18 +94,15 @@ def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_lef
     monkeypatch.setattr(rebuild_module, "subject_figures", broken)
 
     with pytest.raises(RuntimeError, match="a rule that breaks on one subject"):
-        rebuild(ledger, projection.view, processes=2)
+        rebuild(ledger, view, processes=2)
 
-    assert (projection.view.position(), projection.view.checksum()) == before
+    assert (view.position(), view.checksum()) == before
 
 
 def test_given_a_rebuild_still_writing_when_reading_the_view_then_the_old_rows_are_read_without_waiting(  # noqa: E501
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    varied_history(ledger, clock)
-    projection = InProcessProjection(ledger)
-    projection.catch_up()
-    view = projection.view
+    view = _live_view(ledger, clock)
     old_rows = sorted(view.subject_rows("staff", STAFF))
     halfway = threading.Event()
     release = threading.Event()

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
@@ -57,9 +57,6 @@ from ledger.errors import LedgerError
 from ledger.integrity.keys import KeyDirectory, KeyFileError
 from ledger.settings import Settings, get_settings
 from ledger.values import OPERATOR, UnitKind
-
-if TYPE_CHECKING:
-    from ledger.projections.rebuild import Rebuilt
 
 # Typer raises click's exceptions from its own copy of click (typer._click in recent versions):
 # reach them through the public typer.BadParameter rather than a private module.
@@ -518,21 +515,8 @@ def rebuild(
     typer.echo(
         f"rebuilt {rebuilt.rows} figures of {', '.join(map(str, rebuilt.years)) or 'no year'} "
         f"from {rebuilt.events} events up to position {rebuilt.position} in "
-        f"{rebuilt.seconds:.2f} s ({_rebuild_phases(rebuilt)})\n"
+        f"{rebuilt.seconds:.2f} s ({rebuilt.phases()})\n"
         f"  checksum {checksum}"
-    )
-
-
-def _rebuild_phases(rebuilt: Rebuilt) -> str:
-    """Where a rebuild's time went, in words."""
-    if rebuilt.processes == 1:
-        return (
-            f"read {rebuilt.fold_seconds:.2f} s, compute {rebuilt.compute_seconds:.2f} s, "
-            f"write {rebuilt.write_seconds:.2f} s"
-        )
-    return (
-        f"read {rebuilt.fold_seconds:.2f} s, compute and write {rebuilt.write_seconds:.2f} s "
-        f"in {rebuilt.processes} processes"
     )
 
 

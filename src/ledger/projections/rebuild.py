@@ -60,6 +60,18 @@ class Rebuilt:
     def seconds(self) -> float:
         return self.fold_seconds + self.compute_seconds + self.write_seconds
 
+    def phases(self) -> str:
+        """Where the time went, in words."""
+        if self.processes == 1:
+            return (
+                f"read+fold {self.fold_seconds:.1f} s, compute {self.compute_seconds:.1f} s, "
+                f"write {self.write_seconds:.1f} s"
+            )
+        return (
+            f"read+fold {self.fold_seconds:.1f} s, compute and write {self.write_seconds:.1f} s "
+            f"in {self.processes} processes"
+        )
+
 
 def default_processes(events: int) -> int:
     """How many processes compute a rebuild of `events` events: one for a small log (or where
