@@ -193,6 +193,30 @@ def test_a_staff_members_year_holds_exactly_the_figures_of_each_of_its_periods()
     assert compared > 100
 
 
+def test_the_active_years_are_those_with_a_registration_an_assignment_an_entry_or_a_veto(
+    center: AssessmentLedger,
+) -> None:
+    """Given entries in two years, then the years the fold noted as having figures are exactly
+    those some record dates a registration, an assignment, an entry or a veto case in, the
+    second noted at the command that opened it."""
+    deduct(center, date(2025, 3, 5), "1")
+    opening = deduct(center, date(2026, 1, 5), "1")
+    deduct(center, date(2026, 1, 6), "1")
+    state = state_of(center)
+    by_definition: set[int] = set()
+    for staff in state.staff.values():
+        by_definition.add(staff.registered_on.year)
+        by_definition.update(m.start.year for m in staff.memberships)
+        by_definition.update(e.occurred_on.year for e in staff.deductions.values())
+        by_definition.update(v.occurred_on.year for v in staff.vetoes.values())
+    for unit in state.units.values():
+        by_definition.update(e.occurred_on.year for e in unit.deductions.values())
+
+    assert active_years(state) == tuple(sorted(by_definition)) == (2025, 2026)
+    first_event = opening.position - len(opening.records) + 1
+    assert first_event <= state.year_positions[2026] <= opening.position  # the command's events
+
+
 def test_canonical_figures_hold_no_positions(center: AssessmentLedger) -> None:
     """Given a figure, then its canonical bytes name no log position anywhere."""
     deduct(center, date(2025, 3, 5), "3")

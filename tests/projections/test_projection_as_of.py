@@ -11,15 +11,17 @@ from projection_support import varied_history
 from builders import STAFF, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.policy import DeductionTotal, Figure, canonical_bytes
+from ledger.policy import DeductionTotal, Figure, active_years, canonical_bytes
 from ledger.projections.as_of import (
     explain_figure,
     figures_as_of,
     staff_figures_as_of,
     state_as_of,
+    subject_figures_as_of,
 )
-from ledger.projections.figures import open_figures_view
-from ledger.projections.projector import InProcessProjection
+from ledger.projections.figures import open_figures_view, subject_kind
+from ledger.projections.projector import FiguresProjector, InProcessProjection
+from ledger.projections.rebuild import rebuild
 
 
 def _march_total(figures: Sequence[Figure], staff_number: str = STAFF) -> str:
@@ -121,3 +123,66 @@ def test_given_deductions_in_two_months_when_one_is_explained_then_the_other_is_
     assert left["ref"]["version"] == february.number
     assert "left out: 1 other_period" in explained["because"]
     assert json.loads(row.record)["trace"]["left_out"] == []
+
+
+def test_given_a_varied_history_projected_live_or_rebuilt_then_the_view_knows_from_which_position_each_year_has_figures(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    """Given a history whose second year starts mid-log, then for every position the years the
+    view says had figures are those a fold of the log up to there has, after live processing
+    and after a rebuild alike."""
+    varied_history(ledger, clock)
+    head = ledger.head_position()
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    live = view.year_positions()
+    rebuild(ledger, view)
+
+    assert view.year_positions() == live
+    assert len(live) >= 2
+    for position in range(1, head + 1):
+        assert view.years_as_of(position) == active_years(state_as_of(ledger, position)), position
+
+
+def test_given_a_view_written_before_it_kept_its_years_when_the_projector_loads_then_it_notes_them(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    varied_history(ledger, clock)
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    expected = view.year_positions()
+    view.reset(view.rows(), view.position())  # as a view of an earlier version: no years
+
+    assert view.year_positions() == {}
+    FiguresProjector(ledger, view).load()
+
+    assert view.year_positions() == expected
+
+
+def test_given_a_varied_history_when_a_staff_member_is_asked_as_of_a_position_the_view_has_reached_then_the_replay_from_their_streams_equals_the_whole_log(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    """What the API answers for `?as_of=` and explanations: each staff member's figures and
+    explanations from the person's streams equal those of the whole log at many positions."""
+    varied_history(ledger, clock)
+    head = ledger.head_position()
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    compared = 0
+
+    for position in sorted({1, head // 3, head // 2, (2 * head) // 3, head - 1, head}):
+        everything = figures_as_of(ledger, position)
+        for number in sorted(state_as_of(ledger, position).staff):
+            whole_log = [
+                f for f in everything if f.subject == number and subject_kind(f) == "staff"
+            ]
+            replayed = subject_figures_as_of(ledger, view, "staff", number, position)
+            assert sorted(map(canonical_bytes, replayed)) == sorted(
+                map(canonical_bytes, whole_log)
+            ), (number, position)
+            for figure in whole_log[:: max(1, len(whole_log) // 5)]:
+                key = ("staff", number, figure.period.key, figure.kind, position)
+                assert explain_figure(ledger, *key, view) == explain_figure(ledger, *key), key
+            compared += len(whole_log)
+
+    assert compared > 100

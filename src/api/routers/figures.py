@@ -23,7 +23,7 @@ from api.schemas import (
 )
 from ledger.application import AssessmentLedger
 from ledger.errors import RecordNotFound
-from ledger.projections.as_of import explain_figure, figures_as_of
+from ledger.projections.as_of import explain_figure, subject_figures_as_of
 from ledger.projections.figures import FiguresView, figure_row
 
 router = resource_router(
@@ -52,8 +52,7 @@ def _page(
     if query.as_of is not None:
         records = [
             figure_row(figure)
-            for figure in figures_as_of(ledger, query.as_of)
-            if figure_row(figure).subject_kind == kind and figure.subject == subject
+            for figure in subject_figures_as_of(ledger, view, kind, subject, query.as_of)
         ]
         position = min(query.as_of, ledger.head_position())
     else:
@@ -137,6 +136,7 @@ def explain_staff_figure(
     period: PeriodKey,
     figure: FigureName,
     ledger: LedgerDep,
+    request: Request,
     as_of: Annotated[
         int | None,
         Query(
@@ -145,7 +145,7 @@ def explain_staff_figure(
     ] = None,
 ) -> FigureExplanation:
     """The rule and threshold applied, the events counted and those left out with the reason."""
-    return _explanation(ledger, "staff", staff_number, period, figure, as_of)
+    return _explanation(ledger, _view(request), "staff", staff_number, period, figure, as_of)
 
 
 @router.get(
@@ -158,6 +158,7 @@ def explain_unit_figure(
     period: PeriodKey,
     figure: FigureName,
     ledger: LedgerDep,
+    request: Request,
     as_of: Annotated[
         int | None,
         Query(
@@ -166,13 +167,19 @@ def explain_unit_figure(
     ] = None,
 ) -> FigureExplanation:
     """The rule and threshold applied, the events counted and those left out with the reason."""
-    return _explanation(ledger, "unit", code, period, figure, as_of)
+    return _explanation(ledger, _view(request), "unit", code, period, figure, as_of)
 
 
 def _explanation(
-    ledger: AssessmentLedger, kind: str, subject: str, period: str, name: str, as_of: int | None
+    ledger: AssessmentLedger,
+    view: FiguresView,
+    kind: str,
+    subject: str,
+    period: str,
+    name: str,
+    as_of: int | None,
 ) -> FigureExplanation:
-    explained = explain_figure(ledger, kind, subject, period, name, as_of)
+    explained = explain_figure(ledger, kind, subject, period, name, as_of, view)
     if explained is None:
         raise RecordNotFound(f"{subject} has no figure {name} for {period}")
     return FigureExplanation(explanation=explained)

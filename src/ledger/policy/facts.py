@@ -284,6 +284,10 @@ class LedgerState:
         self.policy = PolicyBook()
         self.position = 0
         """The position of the last fact applied."""
+        self.year_positions: dict[int, int] = {}
+        """For each year with figures (see `rules.active_years`), the position of the fact that
+        first gave it a registration, an assignment, an entry or a veto case: a year has
+        figures as of a position from then on."""
         self._staff_streams: dict[str, StaffRecord] = {}
         self._unit_streams: dict[str, UnitRecord] = {}
         self._round_streams: dict[str, RoundRecord] = {}
@@ -378,6 +382,10 @@ class LedgerState:
         )
         self.staff[record.staff_number] = record
         self._staff_streams[fact.stream_id] = record
+        self._year_seen(record.registered_on, fact)
+
+    def _year_seen(self, day: date, fact: Fact) -> None:
+        self.year_positions.setdefault(day.year, fact.position)
 
     def _assigned(self, fact: Fact) -> None:
         staff = self._staff_of(fact)
@@ -385,6 +393,7 @@ class LedgerState:
         staff.memberships.append(
             Membership(unit_code, _day(fact.payload, "effective_on"), fact.ref)
         )
+        self._year_seen(staff.memberships[-1].start, fact)
         self._members_ever.setdefault(unit_code, set()).add(staff.staff_number)
 
     def _released(self, fact: Fact) -> None:
@@ -397,7 +406,8 @@ class LedgerState:
 
     def _staff_deduction(self, fact: Fact) -> None:
         staff = self._staff_of(fact)
-        staff.deductions[fact.version] = _entry(fact, "staff", staff.staff_number)
+        entry = staff.deductions[fact.version] = _entry(fact, "staff", staff.staff_number)
+        self._year_seen(entry.occurred_on, fact)
 
     def _staff_amendment(self, fact: Fact) -> None:
         _amend(self._staff_of(fact).deductions, fact)
@@ -415,6 +425,7 @@ class LedgerState:
             occurred_on=_day(fact.payload, "occurred_on"),
             incident_ref=fact.payload["incident_ref"],
         )
+        self._year_seen(staff.vetoes[fact.version].occurred_on, fact)
 
     def _veto_revocation(self, fact: Fact) -> None:
         _revoke(self._staff_of(fact).vetoes, fact, "veto")
@@ -457,7 +468,8 @@ class LedgerState:
 
     def _window_deduction(self, fact: Fact) -> None:
         unit = self._unit_of(fact)
-        unit.deductions[fact.version] = _entry(fact, "window", unit.code)
+        entry = unit.deductions[fact.version] = _entry(fact, "window", unit.code)
+        self._year_seen(entry.occurred_on, fact)
 
     def _window_amendment(self, fact: Fact) -> None:
         _amend(self._unit_of(fact).deductions, fact)

@@ -874,16 +874,8 @@ def other_period(state: LedgerState, figure: Figure) -> tuple[LeftOut, ...]:
 
 def active_years(state: LedgerState) -> tuple[int, ...]:
     """The years with a registration, an assignment, an entry or a veto case, in order: the
-    years a projection keeps figures for."""
-    years: set[int] = set()
-    for staff in state.staff.values():
-        years.add(staff.registered_on.year)
-        years.update(m.start.year for m in staff.memberships)
-        years.update(e.occurred_on.year for e in staff.deductions.values())
-        years.update(v.occurred_on.year for v in staff.vetoes.values())
-    for unit in state.units.values():
-        years.update(e.occurred_on.year for e in unit.deductions.values())
-    return tuple(sorted(years))
+    years a projection keeps figures for (the fold notes each as it first appears)."""
+    return tuple(sorted(state.year_positions))
 
 
 # Late entries (SPEC section 3, D-13)

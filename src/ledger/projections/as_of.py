@@ -21,6 +21,7 @@ from ledger.policy import (
     other_period,
     staff_figures,
 )
+from ledger.projections.figures import FiguresView, subject_kind
 from ledger.projections.log import fold_log
 from ledger.projections.projector import subject_figures
 from ledger.values import Period
@@ -73,13 +74,52 @@ def explain_figure(
     period: str,
     name: str,
     as_of: int | datetime | None = None,
+    view: FiguresView | None = None,
 ) -> dict[str, Any] | None:
     """The figure's explanation (`policy.explain`: rule, threshold, policy version, the events
     counted and those left out with the reason) as known at the position or moment; None if
-    there was no such figure then."""
-    state = state_as_of(ledger, as_of)
+    there was no such figure then. Given the view, a staff member's figure is replayed from the
+    person's streams (see `subject_figures_as_of`)."""
+    position = position_of(ledger, as_of)
+    if view is not None and kind == "staff" and position <= view.position():
+        try:
+            year = Period.parse(period).first_day.year
+        except ValueError:
+            return None
+        if year not in view.years_as_of(position):
+            return None
+        state = staff_state_as_of(ledger, subject, position)
+    else:
+        state = state_as_of(ledger, position)
     figure = find_figure(state, kind, subject, period, name)
     return explain(figure, other_period(state, figure)) if figure is not None else None
+
+
+def subject_figures_as_of(
+    ledger: AssessmentLedger,
+    view: FiguresView,
+    kind: str,
+    subject: str,
+    as_of: int | datetime | None = None,
+) -> list[Figure]:
+    """A subject's figures of every year as known at a position (or moment), what
+    `figures_as_of` holds for the subject. A staff member's, once the view has reached the
+    position, are replayed from the person's streams (`staff_figures_as_of`) in the years that
+    had figures then (`FiguresView.years_as_of`: whether a year has figures at all depends on
+    the whole log); a window's, or any at a position the view has not reached, are computed
+    from the whole log."""
+    position = position_of(ledger, as_of)
+    if kind == "staff" and position <= view.position():
+        return [
+            figure
+            for year in view.years_as_of(position)
+            for figure in staff_figures_as_of(ledger, subject, year, position)
+        ]
+    return [
+        figure
+        for figure in figures_as_of(ledger, position)
+        if subject_kind(figure) == kind and figure.subject == subject
+    ]
 
 
 ASSIGNED = "ledger.staff.Assigned.v1"

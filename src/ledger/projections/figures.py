@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from time import monotonic
 from typing import Any, NamedTuple, cast
 
@@ -144,13 +144,16 @@ class FiguresView(TrackingRecorder, ABC):
         rows: Sequence[FigureRow],
         expected: int,
         position: int,
+        years: Mapping[int, int],
     ) -> None:
         """In one transaction: check the tracked position is `expected`, move it to `position`,
-        delete the rows of the scopes (subject and period) and insert `rows`."""
+        delete the rows of the scopes (subject and period), insert `rows` and note the new
+        `years` (year -> the position from which it has figures)."""
 
     @abstractmethod
-    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
-        """In one transaction: drop every row and the tracking, insert `rows`, track `position`."""
+    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
+        """In one transaction: drop every row, year and the tracking, insert `rows` and
+        `years`, track `position`."""
 
     def replace(
         self,
@@ -159,19 +162,23 @@ class FiguresView(TrackingRecorder, ABC):
         *,
         expected: int,
         position: int,
+        years: Mapping[int, int] | None = None,
     ) -> None:
-        """Replace the rows of the scopes (every figure of a subject and period) and move the
-        position from `expected` to `position`, all or nothing; ProjectionConflict if the view
-        is not at `expected`, IntegrityError if `position` is not ahead of it."""
+        """Replace the rows of the scopes (every figure of a subject and period), note the years
+        that have figures from now on (`LedgerState.year_positions`) and move the position from
+        `expected` to `position`, all or nothing; ProjectionConflict if the view is not at
+        `expected`, IntegrityError if `position` is not ahead of it."""
         if position <= expected:
             raise IntegrityError(f"position {position} is not after {expected}")
-        self._write(scopes, rows, expected, position)
+        self._write(scopes, rows, expected, position, years or {})
         self._signal()
 
-    def reset(self, rows: Iterable[FigureRow], position: int) -> None:
-        """Replace every row and set the position (rebuild), all or nothing; `rows` may be a
-        stream, taken as the writing goes."""
-        self._reset(rows, position)
+    def reset(
+        self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int] | None = None
+    ) -> None:
+        """Replace every row and year and set the position (rebuild), all or nothing; `rows` may
+        be a stream, taken as the writing goes."""
+        self._reset(rows, position, years or {})
         self._signal()
 
     # Reads
@@ -197,6 +204,19 @@ class FiguresView(TrackingRecorder, ABC):
     def checksum(self) -> str:
         """The checksum of every row (see rows_checksum)."""
         return rows_checksum(self.rows())
+
+    @abstractmethod
+    def year_positions(self) -> dict[int, int]:
+        """Each year with figures, and the position from which it has them."""
+
+    @abstractmethod
+    def add_years(self, years: Mapping[int, int]) -> None:
+        """Note years the view lacks (a view written before it kept its years), leaving the
+        rows, the position and the years it has as they are."""
+
+    def years_as_of(self, position: int) -> tuple[int, ...]:
+        """The years that had figures at a log position the view has reached, in order."""
+        return tuple(sorted(y for y, since in self.year_positions().items() if since <= position))
 
     # Read-your-writes
 
@@ -229,6 +249,7 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
         super().__init__()
         self._init_view()
         self._rows: dict[tuple[str, str, str, str], FigureRow] = {}
+        self._years: dict[int, int] = {}
 
     def _write(
         self,
@@ -236,6 +257,7 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
         rows: Sequence[FigureRow],
         expected: int,
         position: int,
+        years: Mapping[int, int],
     ) -> None:
         with self._database_lock:
             current = self._max_tracking_ids[VIEW_NAME] or 0
@@ -246,13 +268,25 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
             for key in [k for k in self._rows if k[:3] in doomed]:
                 del self._rows[key]
             self._rows.update((r.key, r) for r in rows)
+            for year, since in years.items():
+                self._years.setdefault(year, since)
             self._insert_tracking(Tracking(VIEW_NAME, position))
 
-    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
         rebuilt = {r.key: r for r in rows}  # taken before the lock: readers read meanwhile
         with self._database_lock:
             self._rows = rebuilt
+            self._years = dict(years)
             self._max_tracking_ids[VIEW_NAME] = position
+
+    def year_positions(self) -> dict[int, int]:
+        with self._database_lock:
+            return dict(self._years)
+
+    def add_years(self, years: Mapping[int, int]) -> None:
+        with self._database_lock:
+            for year, since in years.items():
+                self._years.setdefault(year, since)
 
     def rows(self) -> list[FigureRow]:
         with self._database_lock:
@@ -284,6 +318,8 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             "figure TEXT NOT NULL, year INTEGER NOT NULL, policy_version TEXT NOT NULL, "
             "record BLOB NOT NULL, PRIMARY KEY (subject_kind, subject, period, figure)) "
             "WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS figure_years ("
+            "year INTEGER PRIMARY KEY, since_position INTEGER NOT NULL)",
         ]
 
     @staticmethod
@@ -315,12 +351,21 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             [r.columns() for r in rows],
         )
 
+    @staticmethod
+    def _insert_years(c: SQLiteCursor, years: Mapping[int, int]) -> None:
+        c.executemany(
+            "INSERT INTO figure_years (year, since_position) VALUES (?, ?) "
+            "ON CONFLICT (year) DO NOTHING",
+            list(years.items()),
+        )
+
     def _write(
         self,
         scopes: Sequence[Scope],
         rows: Sequence[FigureRow],
         expected: int,
         position: int,
+        years: Mapping[int, int],
     ) -> None:
         with self.datastore.transaction(commit=True) as c:
             self._advance(c, expected, position)
@@ -329,13 +374,25 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
                 list(scopes),
             )
             self._insert_rows(c, rows)
+            self._insert_years(c, years)
 
-    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("DELETE FROM figures")
+            c.execute("DELETE FROM figure_years")
             c.execute("DELETE FROM tracking WHERE application_name = ?", [VIEW_NAME])
             self._insert_rows(c, rows)
+            self._insert_years(c, years)
             self._insert_tracking(c, Tracking(VIEW_NAME, position))
+
+    def add_years(self, years: Mapping[int, int]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._insert_years(c, years)
+
+    def year_positions(self) -> dict[int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT year, since_position FROM figure_years")
+            return {int(found["year"]): int(found["since_position"]) for found in c.fetchall()}
 
     def rows(self) -> list[FigureRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -390,6 +447,24 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 "figure text NOT NULL, year integer NOT NULL, policy_version text NOT NULL, "
                 "record bytea NOT NULL, PRIMARY KEY (subject_kind, subject, period, figure))"
             ).format(schema=schema, table=table)
+        )
+        self.years_table = f"{prefix}_figure_years"
+        years_table = Identifier(self.years_table)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{years} ("
+                "year integer PRIMARY KEY, since_position bigint NOT NULL)"
+            ).format(schema=schema, years=years_table)
+        )
+        self.sql_insert_years = SQL(
+            "INSERT INTO {schema}.{years} (year, since_position) "
+            "SELECT * FROM unnest(%s::int[], %s::bigint[]) ON CONFLICT (year) DO NOTHING"
+        ).format(schema=schema, years=years_table)
+        self.sql_forget_years = SQL("DELETE FROM {schema}.{years}").format(
+            schema=schema, years=years_table
+        )
+        self.sql_select_years = SQL("SELECT year, since_position FROM {schema}.{years}").format(
+            schema=schema, years=years_table
         )
         self.sql_advance = SQL(
             "UPDATE {schema}.{tracking} SET notification_id = %s "
@@ -468,6 +543,7 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
         rows: Sequence[FigureRow],
         expected: int,
         position: int,
+        years: Mapping[int, int],
     ) -> None:
         if expected > 0:
             # The statements in one pipeline (two round trips with the commit): the compare and
@@ -487,6 +563,8 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                             self.sql_insert_rendered,
                             [list(c) for c in zip(*(r.columns() for r in rows), strict=True)],
                         )
+                    if years:
+                        conn.execute(self.sql_insert_years, (list(years), list(years.values())))
                     conn.execute(_NOTIFY, (self.channel, str(position)))
                     moved = advance.fetchone() is not None
                 if not moved:
@@ -508,9 +586,11 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 curs.execute(self.sql_delete_scopes, (list(kinds), list(names), list(periods)))
             if rows:
                 self._copy_rows(curs, rows, self.sql_copy)
+            if years:
+                curs.execute(self.sql_insert_years, (list(years), list(years.values())))
             self._announce(curs, position)
 
-    def _reset(self, rows: Iterable[FigureRow], position: int) -> None:
+    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             # The rows may be a stream computed meanwhile: no idle timeout while it comes.
             curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
@@ -521,9 +601,20 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
             self._copy_rows(curs, rows, self.sql_copy_rebuilt)
             for statement in self.sql_swap:
                 curs.execute(statement)
+            curs.execute(self.sql_forget_years)
+            curs.execute(self.sql_insert_years, (list(years), list(years.values())))
             curs.execute(self.sql_forget, (VIEW_NAME,))
             self._insert_tracking(curs, Tracking(VIEW_NAME, position))
             self._announce(curs, position)
+
+    def add_years(self, years: Mapping[int, int]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_insert_years, (list(years), list(years.values())))
+
+    def year_positions(self) -> dict[int, int]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_years)
+            return {int(found["year"]): int(found["since_position"]) for found in curs.fetchall()}
 
     def rows(self) -> list[FigureRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

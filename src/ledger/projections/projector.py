@@ -144,12 +144,17 @@ class FiguresProjector:
         return self.state.position
 
     def load(self) -> int:
-        """Fold the log up to the view's position into memory (no writes); return it."""
+        """Fold the log up to the view's position into memory and return it (writing only the
+        years a view from before it kept them lacks)."""
         tracked = self.view.position()
         self.state = fold_log(self.ledger.recorder, tracked)
         # The log may end in gaps (PostgreSQL): the view's position is the one to continue from.
         self.state.position = max(self.state.position, tracked)
         self.years = set(active_years(self.state))
+        known = self.view.year_positions()
+        missing = {y: p for y, p in self.state.year_positions.items() if y not in known}
+        if missing:
+            self.view.add_years(missing)
         self._staff_streams = {s.stream_id: n for n, s in self.state.staff.items()}
         self._unit_streams = {u.stream_id: c for c, u in self.state.units.items()}
         self._loaded = True
@@ -171,8 +176,13 @@ class FiguresProjector:
                 fact = fact_of(notification)
                 self.state.apply(fact)
                 self._note(fact, changes)
+            # A year's first registration, assignment, entry or veto gives everybody figures
+            # in it (`active_years`): the fold notes when.
+            changes.new_years = set(self.state.year_positions) - self.years
+            self.years |= changes.new_years
             subjects, rows = self._recompute(changes)
-            self.view.replace(subjects, rows, expected=expected, position=fresh[-1].id)
+            years = {year: self.state.year_positions[year] for year in changes.new_years}
+            self.view.replace(subjects, rows, expected=expected, position=fresh[-1].id, years=years)
         except BaseException:
             self._loaded = False
             raise
@@ -205,10 +215,6 @@ class FiguresProjector:
             staff = state.staff.get(number)
             if staff is None:
                 return
-            if topic == "ledger.staff.Registered.v1":
-                self._year(staff.registered_on.year, changes)
-            elif topic == "ledger.staff.Assigned.v1":
-                self._year(staff.memberships[-1].start.year, changes)
             if topic in (
                 "ledger.staff.Registered.v1",
                 "ledger.staff.Assigned.v1",
@@ -228,7 +234,6 @@ class FiguresProjector:
                 day = staff.vetoes[payload["veto"]].occurred_on
             if day is None:
                 return
-            self._year(day.year, changes)
             if "Veto" in topic:
                 # A veto bars quarters from its own (D-14) and the year's figures: the whole year.
                 changes.add("staff", number, day.year)
@@ -259,15 +264,9 @@ class FiguresProjector:
             ):
                 day = unit.deductions[payload["deduction"]].occurred_on
             if day is not None:
-                self._year(day.year, changes)
                 changes.entry("unit", unit.code, day)
         elif topic == "ledger.policy.PolicyAdopted.v1":
             changes.everything = True
-
-    def _year(self, year: int, changes: _Changes) -> None:
-        if year not in self.years:
-            self.years.add(year)
-            changes.new_years.add(year)
 
     def _everyone(self) -> list[tuple[str, str]]:
         return [("staff", s) for s in self.state.staff] + [("unit", u) for u in self.state.units]
