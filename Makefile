@@ -38,10 +38,11 @@ postgres: ## Make sure the local PostgreSQL is running (where one is installed)
 	@bash scripts/ensure-postgres
 
 .PHONY: lint
-lint: $(DEV_STAMP) ## Ruff (lint and format check) and mypy --strict on src/
+lint: $(DEV_STAMP) ## Ruff (lint and format check) and mypy --strict on src/ and bench/
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 .PHONY: test
 test: $(DEV_STAMP) postgres lint ## Lint, then the whole suite on memory, SQLite and PostgreSQL

@@ -325,13 +325,14 @@ def http_sender(base: str, token: str, run: str, method: str) -> Callable[[int],
     """A sender over the standard library's http.client, one keep-alive connection per thread
     (lighter on the client's core than a full-featured client)."""
     parts = urlsplit(base)
+    host = parts.hostname or "127.0.0.1"
     local = threading.local()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def exchange(verb: str, path: str, payload: bytes | None) -> tuple[int, bytes]:
         connection = getattr(local, "connection", None)
         if connection is None:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            connection = http.client.HTTPConnection(host, parts.port, timeout=30)
             local.connection = connection
         connection.request(verb, path, body=payload, headers=headers)
         response = connection.getresponse()

@@ -386,7 +386,7 @@ class Bare:
 
     def command(self) -> list[Aggregate]:
         self.counter += 1
-        member = self.app.repository.get(self.ids[self.counter % len(self.ids)])
+        member: Member = self.app.repository.get(self.ids[self.counter % len(self.ids)])
         member.record(payload=self.recorded)
         if self.index_payload is None:
             return [member]

@@ -52,6 +52,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -225,7 +226,8 @@ def generate(
             report(f"  {done:,} / {len(planned):,} commands ({last - started:.0f} s)")
 
     try:
-        plan = _DemoPlan(planned, ("", ""), "")
+        # No marker or witness: the stress database is recognised by its fingerprint.
+        plan = _DemoPlan(planned, ("", ""), (uuid.UUID(int=0), ""))
         head = seed(ledger, clock, plan, batch_size=BATCH, on_progress=progress)
     finally:
         ledger.close()
