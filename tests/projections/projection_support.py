@@ -32,7 +32,8 @@ from ledger.policy import (
     compact_record,
     fold,
 )
-from ledger.projections.figures import figures_checksum
+from ledger.projections.figures import FiguresView, figures_checksum
+from ledger.projections.projector import InProcessProjection
 from ledger.values import OPERATOR, StaffCategory, VetoCase
 
 
@@ -100,3 +101,11 @@ def varied_history(ledger: AssessmentLedger, clock: SettableClock) -> None:
     assert veto.number is not None
     ledger.revoke_veto_case(CLERK, UNASSIGNED, veto.number, date(2026, 1, 10), "not proven")
     record(ledger, "INC-V-9", item_code="DSC-07", occurred_on=date(2026, 1, 5))
+
+
+def projected_varied_history(ledger: AssessmentLedger, clock: SettableClock) -> FiguresView:
+    """The varied history's figures, projected live up to the head."""
+    varied_history(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    return projection.view

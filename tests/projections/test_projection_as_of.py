@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
-from projection_support import varied_history
+from projection_support import projected_varied_history, varied_history
 
 from builders import STAFF, record, seed_organisation
 from ledger.application import AssessmentLedger
@@ -131,10 +131,8 @@ def test_given_a_varied_history_projected_live_or_rebuilt_then_the_view_knows_fr
     """Given a history whose second year starts mid-log, then for every position the years the
     view says had figures are those a fold of the log up to there has, after live processing
     and after a rebuild alike."""
-    varied_history(ledger, clock)
+    view = projected_varied_history(ledger, clock)
     head = ledger.head_position()
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
     live = view.year_positions()
     rebuild(ledger, view)
 
@@ -147,9 +145,7 @@ def test_given_a_varied_history_projected_live_or_rebuilt_then_the_view_knows_fr
 def test_given_a_view_written_before_it_kept_its_years_when_the_projector_loads_then_it_notes_them(
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    varied_history(ledger, clock)
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
+    view = projected_varied_history(ledger, clock)
     expected = view.year_positions()
     view.reset(view.rows(), view.position())  # as a view of an earlier version: no years
 
@@ -164,10 +160,8 @@ def test_given_a_varied_history_when_a_staff_member_is_asked_as_of_a_position_th
 ) -> None:
     """What the API answers for `?as_of=` and explanations: each staff member's figures and
     explanations from the person's streams equal those of the whole log at many positions."""
-    varied_history(ledger, clock)
+    view = projected_varied_history(ledger, clock)
     head = ledger.head_position()
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
     compared = 0
 
     for position in sorted({1, head // 3, head // 2, (2 * head) // 3, head - 1, head}):

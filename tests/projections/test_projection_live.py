@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from eventsourcing.persistence import IntegrityError
-from projection_support import recomputed_checksum, varied_history
+from projection_support import projected_varied_history, recomputed_checksum, varied_history
 
 from builders import STAFF, full_scenario, record, seed_organisation
 from ledger.application import AssessmentLedger
@@ -18,7 +18,6 @@ from ledger.policy import Figure, LedgerState
 from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import (
     FigureRow,
-    FiguresView,
     ProjectionBehind,
     ProjectionConflict,
     open_figures_view,
@@ -56,19 +55,11 @@ def test_given_a_varied_history_when_projected_one_event_at_a_time_then_every_st
     assert mismatched == []
 
 
-def _live_view(ledger: AssessmentLedger, clock: SettableClock) -> FiguresView:
-    """The varied history's figures, projected live up to the head."""
-    varied_history(ledger, clock)
-    projection = InProcessProjection(ledger)
-    projection.catch_up()
-    return projection.view
-
-
 @pytest.mark.parametrize("processes", [1, 2])
 def test_given_a_live_view_when_rebuilt_then_its_checksum_is_unchanged(
     processes: int, ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    view = _live_view(ledger, clock)
+    view = projected_varied_history(ledger, clock)
     live = view.checksum()
 
     rebuilt = rebuild(ledger, view, processes=processes)
@@ -81,7 +72,7 @@ def test_given_a_live_view_when_rebuilt_then_its_checksum_is_unchanged(
 def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_left_as_it_was(
     ledger: AssessmentLedger, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    view = _live_view(ledger, clock)
+    view = projected_varied_history(ledger, clock)
     before = (view.position(), view.checksum())
     # The forked processes inherit the parent's memory, so the broken rule reaches them.
     computing = rebuild_module.subject_figures
@@ -102,7 +93,7 @@ def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_lef
 def test_given_a_rebuild_still_writing_when_reading_the_view_then_the_old_rows_are_read_without_waiting(  # noqa: E501
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    view = _live_view(ledger, clock)
+    view = projected_varied_history(ledger, clock)
     old_rows = sorted(view.subject_rows("staff", STAFF))
     halfway = threading.Event()
     release = threading.Event()

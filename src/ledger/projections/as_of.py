@@ -81,12 +81,13 @@ def explain_figure(
     there was no such figure then. Given the view, a staff member's figure is replayed from the
     person's streams (see `subject_figures_as_of`)."""
     position = position_of(ledger, as_of)
-    if view is not None and kind == "staff" and position <= view.position():
+    years = _replayable_years(view, kind, position)
+    if years is not None:
         try:
             year = Period.parse(period).first_day.year
         except ValueError:
             return None
-        if year not in view.years_as_of(position):
+        if year not in years:
             return None
         state = staff_state_as_of(ledger, subject, position)
     else:
@@ -109,10 +110,11 @@ def subject_figures_as_of(
     the whole log); a window's, or any at a position the view has not reached, are computed
     from the whole log."""
     position = position_of(ledger, as_of)
-    if kind == "staff" and position <= view.position():
+    years = _replayable_years(view, kind, position)
+    if years is not None:
         return [
             figure
-            for year in view.years_as_of(position)
+            for year in years
             for figure in staff_figures_as_of(ledger, subject, year, position)
         ]
     return [
@@ -120,6 +122,15 @@ def subject_figures_as_of(
         for figure in figures_as_of(ledger, position)
         if subject_kind(figure) == kind and figure.subject == subject
     ]
+
+
+def _replayable_years(view: FiguresView | None, kind: str, position: int) -> tuple[int, ...] | None:
+    """The years that had figures at the position, when a subject of this kind can be replayed
+    from its own streams there (a staff member, and a view that has reached the position);
+    None when the whole log must be folded."""
+    if view is None or kind != "staff" or position > view.position():
+        return None
+    return view.years_as_of(position)
 
 
 ASSIGNED = "ledger.staff.Assigned.v1"

@@ -42,7 +42,6 @@ from ledger.policy import (
     Fact,
     Figure,
     LedgerState,
-    active_years,
     period_of,
     periods_of_year,
     staff_figures,
@@ -133,7 +132,6 @@ class FiguresProjector:
         self.ledger = ledger
         self.view = view
         self.state = LedgerState()
-        self.years: set[int] = set()
         self._staff_streams: dict[str, str] = {}
         self._unit_streams: dict[str, str] = {}
         self._loaded = False
@@ -150,7 +148,6 @@ class FiguresProjector:
         self.state = fold_log(self.ledger.recorder, tracked)
         # The log may end in gaps (PostgreSQL): the view's position is the one to continue from.
         self.state.position = max(self.state.position, tracked)
-        self.years = set(active_years(self.state))
         known = self.view.year_positions()
         missing = {y: p for y, p in self.state.year_positions.items() if y not in known}
         if missing:
@@ -172,14 +169,14 @@ class FiguresProjector:
         expected = self.state.position
         try:
             changes = _Changes()
+            years_before = set(self.state.year_positions)
             for notification in fresh:
                 fact = fact_of(notification)
                 self.state.apply(fact)
                 self._note(fact, changes)
             # A year's first registration, assignment, entry or veto gives everybody figures
             # in it (`active_years`): the fold notes when.
-            changes.new_years = set(self.state.year_positions) - self.years
-            self.years |= changes.new_years
+            changes.new_years = set(self.state.year_positions) - years_before
             subjects, rows = self._recompute(changes)
             years = {year: self.state.year_positions[year] for year in changes.new_years}
             self.view.replace(subjects, rows, expected=expected, position=fresh[-1].id, years=years)
@@ -274,11 +271,12 @@ class FiguresProjector:
     def _recompute(self, changes: _Changes) -> tuple[list[Scope], list[FigureRow]]:
         whole_years: set[tuple[str, str, int]] = set()
         periods: set[tuple[str, str, str]] = set()
+        active = set(self.state.year_positions)  # `active_years`, as a set
         if changes.everything:
-            whole_years = {(k, s, y) for k, s in self._everyone() for y in self.years}
+            whole_years = {(k, s, y) for k, s in self._everyone() for y in active}
         else:
             for kind, subject, year, period in changes.subjects:
-                years = self.years if year == ALL_YEARS else {year} & self.years
+                years = active if year == ALL_YEARS else {year} & active
                 if period == ALL_PERIODS:
                     whole_years.update((kind, subject, y) for y in years)
                 elif years:
