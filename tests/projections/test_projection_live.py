@@ -14,14 +14,16 @@ from projection_support import projected_varied_history, recomputed_checksum, va
 from builders import STAFF, full_scenario, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.policy import Figure, LedgerState
+from ledger.policy import Fact, Figure, LedgerState, active_years, all_figures
 from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import (
     FigureRow,
     ProjectionBehind,
     ProjectionConflict,
+    figures_checksum,
     open_figures_view,
 )
+from ledger.projections.log import UNREAD, fold_log
 from ledger.projections.projector import FiguresProjector, InProcessProjection, run_in_process
 from ledger.projections.rebuild import rebuild
 
@@ -53,6 +55,27 @@ def test_given_a_varied_history_when_projected_one_event_at_a_time_then_every_st
 
     assert view.position() == ledger.head_position()
     assert mismatched == []
+
+
+def test_given_a_full_scenario_when_folded_leaving_the_payloads_the_rules_do_not_read_undecoded_then_every_figure_equals_a_recomputation(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    full_scenario(ledger, clock)
+    undecoded = []
+
+    def apply(fact: Fact) -> None:
+        if fact.payload is UNREAD:
+            undecoded.append(fact.topic)
+        LedgerState.apply(state, fact)
+
+    state = LedgerState()
+    state.apply = apply  # type: ignore[method-assign]
+    fold_log(ledger.recorder, ledger.head_position(), state)
+    figures = [f for year in active_years(state) for f in all_figures(state, year)]
+
+    assert "ledger.staff.DeductionNotified.v1" in undecoded
+    assert not any(state.reads(topic) for topic in undecoded)
+    assert figures_checksum(figures) == recomputed_checksum(ledger)
 
 
 @pytest.mark.parametrize("processes", [1, 2])

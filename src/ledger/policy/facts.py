@@ -316,6 +316,11 @@ class LedgerState:
             "ledger.round.LateEntryResolved.v1": self._late_entry_resolved,
         }
 
+    def reads(self, topic: str) -> bool:
+        """Whether applying an event of this topic reads its payload: of every other event the
+        fold needs only the stream, version and position (so a reader may leave it undecoded)."""
+        return topic in self._handlers
+
     def members_ever(self, unit_code: str) -> frozenset[str]:
         """The staff numbers of everyone ever assigned to the unit (an index: the window rules
         read only these people, not every staff member)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
@@ -20,8 +21,23 @@ BULK_PAGE = 10_000
 """Notifications per page for a fold of the whole log (rebuild, as-of)."""
 
 
-def fact_of(notification: Notification) -> Fact:
-    """A stored event as the policy's fact."""
+UNREAD: Mapping[str, Any] = MappingProxyType({})
+"""The payload a fold gives a fact whose payload the state does not read (`LedgerState.reads`):
+about half the log (incident records, notifications, objections, the organisation), which the
+fold then need not decode."""
+
+
+def fact_of(notification: Notification, state: LedgerState | None = None) -> Fact:
+    """A stored event as the policy's fact (with the `UNREAD` payload if it is to be applied to
+    a state that does not read it)."""
+    if state is not None and not state.reads(notification.topic):
+        return Fact(
+            str(notification.originator_id),
+            notification.originator_version,
+            notification.id,
+            notification.topic,
+            UNREAD,
+        )
     return Fact.decode(
         notification.originator_id,
         notification.originator_version,
@@ -59,7 +75,7 @@ def fold_log(
         return _fold_postgres(recorder, up_to, state, on_page)
     for notifications in pages(recorder, state.position, up_to, BULK_PAGE):
         for notification in notifications:
-            state.apply(fact_of(notification))
+            state.apply(fact_of(notification, state))
         if on_page is not None:
             on_page(notifications[-1].id, len(notifications))
     return state
@@ -80,7 +96,7 @@ def _fold_postgres(
         "FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s "
         "ORDER BY notification_id"
     ).format(schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name))
-    apply = state.apply
+    apply, reads = state.apply, state.reads
     # The payloads are compact canonical JSON objects: the decoder's scanner reads them without
     # json.loads' encoding detection and whitespace handling.
     scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
@@ -91,7 +107,8 @@ def _fold_postgres(
             cursor.execute(statement, (state.position, up_to))
             while rows := cursor.fetchmany(BULK_PAGE):
                 for stream_id, version, position, topic, payload in rows:
-                    apply(Fact(stream_id, version, position, topic, scan(payload.decode(), 0)[0]))
+                    decoded = scan(payload.decode(), 0)[0] if reads(topic) else UNREAD
+                    apply(Fact(stream_id, version, position, topic, decoded))
                 if on_page is not None:
                     on_page(rows[-1][2], len(rows))
     return state
