@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from ledger.clock import parse_as_of
 from ledger.values import StaffCategory, UnitKind
 
 MAX_INT = 2**53 - 1
@@ -16,6 +17,37 @@ MAX_INT = 2**53 - 1
 holds exactly (and beyond any log position a store can reach)."""
 
 StaffNumber = Annotated[str, Path(description="员工编号 / staff number", examples=["S001"])]
+
+
+def _as_of(value: object) -> object:
+    if isinstance(value, str):
+        return parse_as_of(value, largest_position=MAX_INT)
+    if isinstance(value, int) and not 0 <= value <= MAX_INT:
+        raise ValueError(f"a log position is from 0 to {MAX_INT}")
+    return value
+
+
+AS_OF_DESCRIPTION = (
+    "截至 / as known at a point of transaction time: a log position (300), a time "
+    "(2025-04-10T17:30:00+08:00; without an offset, the center's time, Asia/Shanghai) or a day "
+    "(2025-04-10: as known at the end of that day at the center); a time means the last log "
+    "position recorded at or before it"
+)
+AsOf = Annotated[
+    int | datetime,
+    BeforeValidator(_as_of),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ]
+        }
+    ),
+]
+"""A log position, or a moment (UTC) that stands for the last position recorded at or before
+it (`ledger.clock.parse_as_of`)."""
 UnitCode = Annotated[
     str, Path(description="窗口或处室代码 / window or office code", examples=["W01"])
 ]
@@ -96,12 +128,8 @@ class HistoryQuery(BaseModel):
     limit: int = Field(
         default=50, ge=1, le=500, description="每页条数 / events per page", examples=[50]
     )
-    as_of: int | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_INT,
-        description="截至位置 / the history as known at this log position (inclusive)",
-        examples=[300],
+    as_of: AsOf | None = Field(
+        default=None, description=AS_OF_DESCRIPTION, examples=[300, "2025-04-10"]
     )
 
 
@@ -205,12 +233,8 @@ class FiguresQuery(BaseModel):
         description="最长等待秒数 / how long to wait for min_position before 503",
         examples=[2.0],
     )
-    as_of: int | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_INT,
-        description="截至位置 / the figures as known at this log position (computed from the log)",
-        examples=[300],
+    as_of: AsOf | None = Field(
+        default=None, description=AS_OF_DESCRIPTION, examples=[300, "2025-04-10"]
     )
 
 

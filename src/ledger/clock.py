@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
@@ -24,6 +24,36 @@ def system_clock() -> datetime:
 def local_date(moment: datetime) -> date:
     """The calendar date at the center (Asia/Shanghai) of a moment."""
     return moment.astimezone(CENTER_TIMEZONE).date()
+
+
+def parse_as_of(text: str, *, largest_position: int) -> int | datetime:
+    """A point of the log's transaction time as people write it: a log position (digits, at most
+    `largest_position`), a moment (ISO 8601; without an offset, the center's time), or a day
+    (as known at its end, the center's time). Moments come back in UTC; ValueError says what
+    was wrong in one line."""
+    text = text.strip()
+    if text.isascii() and text.isdigit():
+        position = int(text)
+        if position > largest_position:
+            raise ValueError(f"a log position is at most {largest_position}")
+        return position
+    try:
+        if len(text) == 10:
+            # A day: everything recorded that day, up to its last microsecond at the center.
+            moment = datetime.combine(date.fromisoformat(text), time.max, CENTER_TIMEZONE)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=CENTER_TIMEZONE)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a log position, a time (2025-04-10T17:30:00+08:00; without "
+            "an offset, the center's time) nor a day (2025-04-10: as known at its end)"
+        ) from None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} lies outside the years 1 to 9999 in UTC") from None
 
 
 @contextmanager

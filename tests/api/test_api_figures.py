@@ -4,6 +4,7 @@ as-of a past position, explanations."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ledger.application import AssessmentLedger
+from ledger.clock import CENTER_TIMEZONE
 from ledger.projections.projector import InProcessProjection
 
 MARCH_TOTAL = "/api/v1/staff/S001/figures/2025-03/deduction_total/explanation"
@@ -192,3 +194,95 @@ def test_given_a_window_when_reading_its_figures_then_each_quarter_has_its_eligi
         item["period"] for item in response.json()["items"] if item["figure"] == "excellent_window"
     ]
     assert quarters == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+
+
+def position_recorded_by(ledger: AssessmentLedger, moment: datetime) -> int:
+    """By definition: the last log position recorded at or before the moment (0 if none)."""
+    logged = ledger.ledger_recorder.select_logged(range(1, ledger.head_position() + 1))
+    return max((e.position for e in logged if e.recorded_at <= moment), default=0)
+
+
+def second_deduction_recorded(ledger: AssessmentLedger) -> tuple[int, datetime]:
+    history = ledger.history(ledger.staff_stream("S001"), limit=100)
+    return history[3].position, history[3].recorded_at  # registered, assigned, two deductions
+
+
+@pytest.mark.usefixtures("center")
+@pytest.mark.parametrize("written", ["offset", "utc", "center_time"])
+def test_given_the_time_of_a_past_write_when_asking_for_figures_as_of_it_then_they_are_those_of_the_last_position_recorded_by_then(  # noqa: E501
+    client: TestClient, served_ledger: AssessmentLedger, written: str
+) -> None:
+    _, moment = second_deduction_recorded(served_ledger)
+    text = {
+        "offset": moment.astimezone(CENTER_TIMEZONE).isoformat(),
+        "utc": moment.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "center_time": moment.astimezone(CENTER_TIMEZONE).replace(tzinfo=None).isoformat(),
+    }[written]
+    expected = position_recorded_by(served_ledger, moment)
+
+    by_time = client.get("/api/v1/staff/S001/figures", params={"as_of": text, "year": 2025})
+    by_position = client.get(f"/api/v1/staff/S001/figures?as_of={expected}&year=2025")
+
+    assert by_time.status_code == 200, by_time.text
+    assert by_time.json()["position"] == expected
+    assert by_time.json() == by_position.json()
+    assert march_total(by_time.json()) == "1.0"
+
+
+@pytest.mark.usefixtures("center")
+def test_given_a_day_when_asking_for_figures_as_of_it_then_everything_recorded_by_its_end_at_the_center_counts(  # noqa: E501
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    last = served_ledger.history(served_ledger.staff_stream("S001"), limit=100)[-1].recorded_at
+    day = last.astimezone(CENTER_TIMEZONE).date()
+    the_day_before = day - timedelta(days=1)
+
+    on_the_day = client.get(f"/api/v1/staff/S001/figures?as_of={day}&year=2025")
+    before = client.get(f"/api/v1/staff/S001/figures?as_of={the_day_before}")
+
+    end_of_day = datetime.combine(day, datetime.max.time(), CENTER_TIMEZONE)
+    assert on_the_day.status_code == 200, on_the_day.text
+    assert on_the_day.json()["position"] == position_recorded_by(served_ledger, end_of_day)
+    assert march_total(on_the_day.json()) == "2.0"
+    end_of_day_before = end_of_day - timedelta(days=1)
+    assert before.json()["position"] == position_recorded_by(served_ledger, end_of_day_before)
+
+
+@pytest.mark.usefixtures("center")
+def test_given_the_time_of_a_past_write_when_explaining_a_figure_as_of_it_then_it_is_the_explanation_at_that_position(  # noqa: E501
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    _, moment = second_deduction_recorded(served_ledger)
+    position = position_recorded_by(served_ledger, moment)
+
+    by_time = client.get(MARCH_TOTAL, params={"as_of": moment.isoformat()})
+    by_position = client.get(f"{MARCH_TOTAL}?as_of={position}")
+
+    assert by_time.status_code == 200, by_time.text
+    assert by_time.json() == by_position.json()
+    assert by_time.json()["explanation"]["total"] == "1.0"
+
+
+@pytest.mark.usefixtures("center")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/staff/S001/figures",
+        MARCH_TOTAL,
+        "/api/v1/staff/S001/events",
+        "/api/v1/rounds/2025-03/conflicts",
+    ],
+)
+@pytest.mark.parametrize(
+    "as_of", ["last tuesday", "2025-13-01", "2025-04-10T25:00", "9999-12-31T23:59:59-12:00", "-1"]
+)
+def test_given_an_as_of_that_is_no_position_time_or_day_when_asking_then_422_names_it(
+    client: TestClient, url: str, as_of: str
+) -> None:
+    response = client.get(url, params={"as_of": as_of})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert error["loc"] == ["query", "as_of"]
+    assert as_of in error["msg"]

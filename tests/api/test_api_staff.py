@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
 from ledger.application import AssessmentLedger
+from ledger.clock import CENTER_TIMEZONE
 
 STAFF_EVENTS = 8
 
@@ -136,6 +138,18 @@ def test_given_a_later_event_when_reading_the_history_as_of_a_position_then_it_i
     as_of = logged(served_ledger, "S001")[3][0]  # the position of version 4
 
     pages = read_all_pages(client, f"/api/v1/staff/S001/events?as_of={as_of}&order={order}&limit=3")
+
+    versions = sorted(item["version"] for page in pages for item in page["items"])
+    assert versions == [1, 2, 3, 4]
+
+
+def test_given_a_later_event_when_reading_the_history_as_of_the_time_of_an_earlier_one_then_it_is_hidden(  # noqa: E501
+    client: TestClient, served_ledger: AssessmentLedger, center: None
+) -> None:
+    fourth = served_ledger.history(served_ledger.staff_stream("S001"), limit=4)[3]
+    moment = fourth.recorded_at.astimezone(CENTER_TIMEZONE).isoformat()
+
+    pages = read_all_pages(client, f"/api/v1/staff/S001/events?as_of={quote(moment)}&limit=3")
 
     versions = sorted(item["version"] for page in pages for item in page["items"])
     assert versions == [1, 2, 3, 4]

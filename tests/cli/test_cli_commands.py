@@ -14,7 +14,7 @@ from cli_support import Invoke, LogRow, read_log
 from typer.testing import Result
 
 from ledger.application import AssessmentLedger
-from ledger.clock import SettableClock
+from ledger.clock import CENTER_TIMEZONE, SettableClock
 from ledger.demo import DemoPlan, build_plan, seed
 from ledger.settings import Settings
 
@@ -254,6 +254,32 @@ def test_given_the_demo_when_asking_for_a_staff_members_history_newest_first_the
     assert result.exit_code == 0, result.output
     assert f"{number}: 3 events" in result.stdout
     assert "Registered" not in result.stdout  # the oldest event is not among the newest three
+
+
+def test_given_the_demo_when_asking_for_a_history_as_of_the_time_of_an_event_then_only_the_events_recorded_by_then_are_shown(  # noqa: E501
+    ledger_cli: Invoke, seeded_demo: tuple[str, Result], seeded_ledger: AssessmentLedger
+) -> None:
+    url, _ = seeded_demo
+    events = seeded_ledger.history(seeded_ledger.staff_stream("S0066"), limit=1000)
+    third = events[2]
+    moment = third.recorded_at.astimezone(CENTER_TIMEZONE).replace(tzinfo=None).isoformat()
+
+    result = ledger_cli(url, "history", "S0066", "--as-of", moment, "--limit", "1000")
+
+    assert result.exit_code == 0, result.output
+    shown = sum(1 for event in events if event.recorded_at <= third.recorded_at)
+    assert 3 <= shown < len(events)
+    assert f"S0066: {shown} events" in result.stdout
+
+
+@pytest.mark.parametrize("as_of", ["last tuesday", "2025-02-30"])
+def test_given_an_as_of_that_is_no_position_time_or_day_when_asking_for_history_then_status_2_naming_it(  # noqa: E501
+    ledger_cli: Invoke, empty_sqlite_url: str, as_of: str
+) -> None:
+    result = ledger_cli(empty_sqlite_url, "history", "S0001", "--as-of", as_of)
+
+    assert_one_line_error(result, 2)
+    assert "--as-of" in result.stderr and as_of in result.stderr
 
 
 # ledger serve

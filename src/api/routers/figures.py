@@ -4,6 +4,7 @@ fresh as a log position), as known at a past position, and the explanation of on
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -14,7 +15,8 @@ from api.permissions import StaffReader, UnitReader
 from api.problems import problem_responses
 from api.routing import resource_router
 from api.schemas import (
-    MAX_INT,
+    AS_OF_DESCRIPTION,
+    AsOf,
     FigureExplanation,
     FigureItem,
     FiguresPage,
@@ -23,7 +25,7 @@ from api.schemas import (
 )
 from ledger.application import AssessmentLedger
 from ledger.errors import RecordNotFound
-from ledger.projections.as_of import explain_figure, subject_figures_as_of
+from ledger.projections.as_of import explain_figure, position_of, subject_figures_as_of
 from ledger.projections.figures import FiguresView, figure_row
 
 router = resource_router(
@@ -50,11 +52,11 @@ def _page(
     """The subject's figures: from the view (waiting for `min_position` if asked), or as known
     at `as_of` computed from the log (the view is not involved then)."""
     if query.as_of is not None:
+        position = position_of(ledger, query.as_of)
         records = [
             figure_row(figure)
-            for figure in subject_figures_as_of(ledger, view, kind, subject, query.as_of)
+            for figure in subject_figures_as_of(ledger, view, kind, subject, position)
         ]
-        position = min(query.as_of, ledger.head_position())
     else:
         if query.min_position is not None:
             _require_written(ledger, view, query.min_position)
@@ -138,10 +140,7 @@ def explain_staff_figure(
     ledger: LedgerDep,
     request: Request,
     as_of: Annotated[
-        int | None,
-        Query(
-            ge=0, le=MAX_INT, description="截至位置 / as known at this log position", examples=[300]
-        ),
+        AsOf | None, Query(description=AS_OF_DESCRIPTION, examples=[300, "2025-04-10"])
     ] = None,
 ) -> FigureExplanation:
     """The rule and threshold applied, the events counted and those left out with the reason."""
@@ -160,10 +159,7 @@ def explain_unit_figure(
     ledger: LedgerDep,
     request: Request,
     as_of: Annotated[
-        int | None,
-        Query(
-            ge=0, le=MAX_INT, description="截至位置 / as known at this log position", examples=[300]
-        ),
+        AsOf | None, Query(description=AS_OF_DESCRIPTION, examples=[300, "2025-04-10"])
     ] = None,
 ) -> FigureExplanation:
     """The rule and threshold applied, the events counted and those left out with the reason."""
@@ -177,7 +173,7 @@ def _explanation(
     subject: str,
     period: str,
     name: str,
-    as_of: int | None,
+    as_of: int | datetime | None,
 ) -> FigureExplanation:
     explained = explain_figure(ledger, kind, subject, period, name, as_of, view)
     if explained is None:

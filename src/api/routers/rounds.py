@@ -29,6 +29,7 @@ from api.procedures import (
     step_result,
 )
 from api.routing import resource_router
+from api.schemas import AS_OF_DESCRIPTION, AsOf
 from ledger.aggregates.assessment_round import AssessmentRound, Decision
 from ledger.errors import RuleViolation
 from ledger.policy import canonical_record
@@ -486,10 +487,7 @@ def list_round_conflicts(
     reader: ProcedureReader,
     ledger: LedgerDep,
     as_of: Annotated[
-        int | None,
-        Query(
-            ge=0, le=MAX_INT, description="截至位置 / as known at this log position", examples=[300]
-        ),
+        AsOf | None, Query(description=AS_OF_DESCRIPTION, examples=[300, "2025-04-10"])
     ] = None,
 ) -> list[ConflictOut]:
     """Entries recorded after the period was decided and not yet resolved (D-13), in log

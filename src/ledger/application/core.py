@@ -890,14 +890,17 @@ class LedgerCore(Application[UUID]):
         before: int | None = None,
         limit: int = 50,
         newest_first: bool = False,
-        as_of: int | None = None,
+        as_of: int | datetime | None = None,
     ) -> list[HistoryItem]:
         """A record's events in log order (or newest first), keyset-paged by position, as known
-        at a position if `as_of` is given."""
+        at a position (or moment: the last position recorded at or before it) if `as_of` is
+        given."""
         if not 1 <= limit <= MAX_PAGE:
             raise RuleViolation(
                 "PAGING", f"limit must be from 1 to {MAX_PAGE}", fields={"limit": limit}
             )
+        if isinstance(as_of, datetime):
+            as_of = self.position_at(as_of)
         if as_of is not None:
             before = min(before, as_of + 1) if before is not None else as_of + 1
         return [

@@ -38,7 +38,7 @@ from typer.core import TyperGroup
 from ledger.accounts import Accounts
 from ledger.application import AssessmentLedger
 from ledger.catalogue_file import read_catalogue_csv
-from ledger.clock import CENTER_TIMEZONE, Clock, SettableClock, system_clock
+from ledger.clock import CENTER_TIMEZONE, Clock, SettableClock, parse_as_of, system_clock
 from ledger.demo import (
     DEMO_PASSWORD,
     CalendarUnavailable,
@@ -55,6 +55,7 @@ from ledger.demo import (
 )
 from ledger.errors import LedgerError
 from ledger.integrity.keys import KeyDirectory, KeyFileError
+from ledger.serialisation import MAX_SAFE_INTEGER
 from ledger.settings import Settings, get_settings
 from ledger.values import OPERATOR, UnitKind
 
@@ -395,11 +396,23 @@ def history(
     staff_number: Annotated[str, typer.Argument(help="The staff number, e.g. S0001.")],
     newest_first: Annotated[bool, typer.Option("--newest-first", help="Newest first.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many events.")] = 50,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="As known at a log position (300), a time (2025-04-10T17:30; without an "
+            "offset, the center's time) or a day (2025-04-10: as known at its end).",
+        ),
+    ] = None,
 ) -> None:
     """Print a staff member's events as a table."""
+    try:
+        point = None if as_of is None else parse_as_of(as_of, largest_position=MAX_SAFE_INTEGER)
+    except ValueError as error:
+        raise UsageProblem(f"--as-of: {error}") from None
     with open_ledger(load_settings()) as ledger:
         items = ledger.history(
-            ledger.staff_stream(staff_number), limit=limit, newest_first=newest_first
+            ledger.staff_stream(staff_number), limit=limit, newest_first=newest_first, as_of=point
         )
     if not items:
         raise Refusal(f"staff member {staff_number} is not registered")
