@@ -433,9 +433,14 @@ _trace_id_texts: dict[int, tuple[Trace, str]] = {}
 """Texts of traces by event ids, by the trace's identity (as `_item_texts`)."""
 
 
+_NO_TRACE_IDS = '{"amendments":[],"counted":[],"left_out":[]}'
+
+
 def _trace_ids(trace: Trace) -> str:
     """`trace_ids` as JSON text (sorted member names), memoized: the figures of one period
     share their trace."""
+    if not trace.counted and not trace.left_out:
+        return _NO_TRACE_IDS  # half the figures of a year count nothing and leave nothing out
     found = _trace_id_texts.get(id(trace))
     if found is not None and found[0] is trace:
         return found[1]
