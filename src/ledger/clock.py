@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,9 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(CENTER_TIMEZONE).date()
 
 
+_MANGLED_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ][\d:.]+) (\d{2}(?::?\d{2})?)$")
+
+
 def parse_as_of(text: str, *, largest_position: int) -> int | datetime:
     """A point of the log's transaction time as people write it: a log position (digits, at most
     `largest_position`), a moment (ISO 8601; without an offset, the center's time), or a day
@@ -37,6 +41,8 @@ def parse_as_of(text: str, *, largest_position: int) -> int | datetime:
         if position > largest_position:
             raise ValueError(f"a log position is at most {largest_position}")
         return position
+    # In a URL's query a "+" not written as %2B arrives as a space: "17:30:00 08:00".
+    text = _MANGLED_OFFSET.sub(r"\1+\2", text)
     try:
         if len(text) == 10:
             # A day: everything recorded that day, up to its last microsecond at the center.

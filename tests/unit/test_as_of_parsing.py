@@ -55,3 +55,10 @@ def test_given_a_time_beyond_the_last_representable_utc_moment_when_parsed_then_
 ):
     with pytest.raises(ValueError, match="outside the years 1 to 9999"):
         parse_as_of("9999-12-31T23:59:59-12:00", largest_position=LARGEST)
+
+
+@pytest.mark.parametrize("text", ["2025-04-10T17:30:00 08:00", "2025-04-10 17:30:00 0800"])
+def test_given_an_offset_whose_plus_a_url_turned_into_a_space_when_parsed_then_it_is_read_as_plus(
+    text: str,
+) -> None:
+    assert parse_as_of(text, largest_position=LARGEST) == datetime(2025, 4, 10, 9, 30, tzinfo=UTC)
