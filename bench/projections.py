@@ -157,8 +157,10 @@ def fingerprint(centers: int) -> str:
     # this digest (its commands are deterministic).
     demo = build_plan()
     digest = hashlib.sha256(f"{GENERATOR}/{centers}/{len(demo.commands)}".encode())
-    for planned in demo.commands[:50]:
-        digest.update(repr((planned.command, sorted(planned.arguments))).encode())
+    for planned in demo.commands:
+        digest.update(
+            repr((planned.at, planned.command, sorted(planned.arguments.items()))).encode()
+        )
     return digest.hexdigest()[:32]
 
 

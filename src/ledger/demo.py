@@ -190,6 +190,10 @@ class UnitSpec:
     the authority above them, D-17)."""
 
 
+UNLINKABLE_BRANCH = "B6"
+"""The branch whose mutual evaluations use unlinkable ballots (SPEC section 5); the others vote
+openly, so the demo shows both."""
+
 BRANCHES = (
     ("B1", "机关党支部"),
     ("B2", "公安窗口党支部"),
@@ -1692,7 +1696,7 @@ class _Planner:
                 actor=secretary,
                 period_key=key,
                 branch=branch,
-                mode=BallotMode.OPEN,
+                mode=BallotMode.UNLINKABLE if branch == UNLINKABLE_BRANCH else BallotMode.OPEN,
                 effective_on=opened_on,
             )
             quality = {code: self.window_quality(code, period.last_day) for code in windows}
@@ -2121,7 +2125,8 @@ def procedure_summary(ledger: AssessmentLedger, plan: DemoPlan, topics: Counter[
         f"{topics['ledger.bonus_sheet.HeadLiabilityDecided.v1']} head-liability decisions; "
         + "; ".join(f"{key} {where(key)}" for key in prepared),
         f"  quarters    {_span(decided)} decided ({', '.join(late) or 'none'} compiled late; "
-        f"{topics['ledger.quarterly.BallotCast.v1']} ballots); "
+        f"{topics['ledger.quarterly.BallotCast.v1']} open ballots, "
+        f"{topics['ledger.ballot_box.BallotCommitted.v1']} unlinkable); "
         + "; ".join(f"{key} {where(key)}" for key in quarters if key not in decided),
         f"  year {DEMO_YEAR}   {where(str(DEMO_YEAR))}: "
         f"{topics['ledger.annual.StaffEvaluated.v1']} evaluated, {excellent} excellent and "
@@ -2159,6 +2164,26 @@ def seed(
     if ledger.clock is not clock:
         raise ValueError("the ledger must read the clock the demo sets")
     numbers: dict[str, int] = {}
+    # The tally shuffles unlinkable ballots after sorting them by their contents, so a seeded
+    # shuffle links no ballot to its voter; it keeps the demo's log the same on every run.
+    system_shuffle = ledger.ballot_random
+    ledger.ballot_random = random.Random(f"{SEED}/ballots")
+    try:
+        _apply(ledger, clock, plan, numbers, batch_size, on_progress)
+    finally:
+        ledger.ballot_random = system_shuffle
+    return ledger.head_position()
+
+
+def _apply(
+    ledger: AssessmentLedger,
+    clock: SettableClock,
+    plan: DemoPlan,
+    numbers: dict[str, int],
+    batch_size: int,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    """Apply the plan's commands in batches (see `seed`)."""
 
     def resolved(value: object) -> object:
         if isinstance(value, EntryOf):
@@ -2188,4 +2213,3 @@ def seed(
                         numbers[planned.entry] = outcome.number
         if on_progress is not None:
             on_progress(len(chunk))
-    return ledger.head_position()

@@ -108,10 +108,24 @@ class TakenBallots:
     keys: tuple[str, ...]
 
 
-STAGE_BALLOT = "stage_ballot"
-"""The save option (a StagedBallot) that stages a ballot in the events' transaction."""
+STAGE_BALLOTS = "stage_ballots"
+"""The save option (a sequence of StagedBallot) that stages ballots in the events' transaction,
+in the order given (sorted by their random keys: the order says nothing of the casting)."""
 TAKE_BALLOTS = "take_ballots"
-"""The save option (TakenBallots) that removes staged ballots in the events' transaction."""
+"""The save option (a sequence of TakenBallots) that removes staged ballots in the events'
+transaction, after staging those of the same save."""
+
+
+def _staged(options: dict[str, Any]) -> list[StagedBallot]:
+    """The ballots a save stages, in random-key order."""
+    staged: Sequence[StagedBallot] = options.get(STAGE_BALLOTS, ())
+    return sorted(staged, key=lambda ballot: ballot.key)
+
+
+def _taken(options: dict[str, Any]) -> Sequence[TakenBallots]:
+    """The staged ballots a save removes."""
+    taken: Sequence[TakenBallots] = options.get(TAKE_BALLOTS, ())
+    return taken
 
 
 def _first_versions(stored_events: Sequence[StoredEvent]) -> dict[UUID, int]:
@@ -829,15 +843,13 @@ class LedgerPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._stage_and_take_ballots(curs, options)
 
     def _stage_and_take_ballots(self, curs: Any, options: dict[str, Any]) -> None:
-        """Queue a ballot's staging or a tally's removal of staged ballots, if the save has one."""
-        staged: StagedBallot | None = options.get(STAGE_BALLOT)
-        if staged is not None:
+        """Queue the ballots a save stages, then the removal of those a tally takes."""
+        for staged in _staged(options):
             curs.execute(
                 self.sql_stage_ballot,
                 (staged.key, staged.period_key, staged.branch, staged.ratings),
             )
-        taken: TakenBallots | None = options.get(TAKE_BALLOTS)
-        if taken is not None:
+        for taken in _taken(options):
             curs.execute(self.sql_take_ballots, (taken.period_key, taken.branch, list(taken.keys)))
 
     def staged_ballots(self, period_key: str, branch: str) -> list[StagedBallot]:
@@ -1042,21 +1054,17 @@ class LedgerSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     @staticmethod
     def _stage_and_take_ballots(c: SQLiteCursor, options: dict[str, Any]) -> None:
-        """Stage a ballot or remove a tally's staged ballots, if the save has one (the events'
+        """Stage the ballots a save stages, then remove those a tally takes (the events'
         transaction holds the write lock)."""
-        staged: StagedBallot | None = options.get(STAGE_BALLOT)
-        if staged is not None:
-            c.execute(
-                "INSERT INTO staged_ballots (ballot_key, period_key, branch, ratings) "
-                "VALUES (?, ?, ?, ?)",
-                (staged.key, staged.period_key, staged.branch, staged.ratings),
-            )
-        taken: TakenBallots | None = options.get(TAKE_BALLOTS)
-        if taken is not None:
-            c.executemany(
-                "DELETE FROM staged_ballots WHERE period_key = ? AND branch = ? AND ballot_key = ?",
-                [(taken.period_key, taken.branch, key) for key in taken.keys],
-            )
+        c.executemany(
+            "INSERT INTO staged_ballots (ballot_key, period_key, branch, ratings) "
+            "VALUES (?, ?, ?, ?)",
+            [(b.key, b.period_key, b.branch, b.ratings) for b in _staged(options)],
+        )
+        c.executemany(
+            "DELETE FROM staged_ballots WHERE period_key = ? AND branch = ? AND ballot_key = ?",
+            [(t.period_key, t.branch, key) for t in _taken(options) for key in t.keys],
+        )
 
     def staged_ballots(self, period_key: str, branch: str) -> list[StagedBallot]:
         """The ballots staged for a branch's unlinkable evaluation, in random-key order."""
@@ -1503,13 +1511,11 @@ class LedgerPOPOApplicationRecorder(POPOApplicationRecorder):
             return notification_ids
 
     def _stage_and_take_ballots(self, options: dict[str, Any]) -> None:
-        """Stage a ballot or remove a tally's staged ballots, if the save has one (called with
-        the store's lock held, after the events are in)."""
-        staged: StagedBallot | None = options.get(STAGE_BALLOT)
-        if staged is not None:
+        """Stage the ballots a save stages, then remove those a tally takes (called with the
+        store's lock held, after the events are in)."""
+        for staged in _staged(options):
             self._staged_ballots[staged.key] = staged
-        taken: TakenBallots | None = options.get(TAKE_BALLOTS)
-        if taken is not None:
+        for taken in _taken(options):
             for key in taken.keys:
                 found = self._staged_ballots.get(key)
                 if found and (found.period_key, found.branch) == (taken.period_key, taken.branch):

@@ -149,8 +149,13 @@ def test_given_an_empty_store_when_seeding_the_demo_then_the_quarters_run_their_
     modes = {p["mode"] for p in payloads(seeded_log, "ledger.quarterly.MutualEvaluationOpened.v1")}
 
     assert topics["ledger.quarterly.MutualEvaluationOpened.v1"] == 15  # 5 branches with windows
-    assert topics["ledger.quarterly.BallotCast.v1"] >= 300
-    assert modes == {"open"}  # unlinkable ballots are cast one command at a time, not in a batch
+    assert topics["ledger.quarterly.BallotCast.v1"] >= 250
+    assert modes == {"open", "unlinkable"}  # branch B6 votes with unlinkable ballots
+    # B6's ballots: only participation in the log, each committed to its box at the tally
+    participations = topics["ledger.quarterly.ParticipationRecorded.v1"]
+    assert participations >= 30
+    assert topics["ledger.ballot_box.BallotCommitted.v1"] == participations
+    assert topics["ledger.ballot_box.Sealed.v1"] == 3
     assert sorted(compilations.values()) == [False, False, True]  # one quarter compiled late
     assert topics["ledger.quarterly.OpinionSubmitted.v1"] > 4 * 4  # Q4's are in too
     assert seeded_ledger.quarterly_evaluation("2025-Q4").compilation is None

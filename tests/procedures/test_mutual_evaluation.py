@@ -33,9 +33,9 @@ from builders import BRANCH, COLLEAGUE, OTHER_WINDOW, STAFF, UNASSIGNED, WINDOW,
 from ledger.aggregates.quarterly_evaluation import BallotMode
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.errors import RoleRequired
+from ledger.errors import RoleRequired, RuleViolation
 from ledger.stores import (
-    STAGE_BALLOT,
+    STAGE_BALLOTS,
     TAKE_BALLOTS,
     LedgerPOPOApplicationRecorder,
     LedgerPostgresApplicationRecorder,
@@ -312,6 +312,51 @@ def test_r10_one_branchs_tally_leaves_the_other_branchs_staged_ballots(
     assert len(secret_vote.ledger_recorder.staged_ballots(Q1, OTHER_BRANCH)) == 1
 
 
+def test_r10_unlinkable_ballots_cast_in_a_batch_are_staged_by_its_one_save(
+    secret_vote: AssessmentLedger,
+) -> None:
+    head = secret_vote.head_position()
+    with secret_vote.batch():
+        cast(secret_vote, STAFF)
+        cast(secret_vote, OFFICER)
+        # nothing is staged before the batch's save
+        assert secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH) == []
+
+    staged = secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH)
+    assert len(staged) == 2
+    assert secret_vote.quarterly_evaluation(Q1).evaluations[BRANCH].voters == {STAFF, OFFICER}
+    topics = [t for t, _ in all_payloads(secret_vote)[head:]]
+    assert topics == ["ledger.quarterly.ParticipationRecorded.v1"] * 2
+
+
+def test_r10_a_tally_in_the_batch_that_cast_the_ballots_counts_them_and_stages_nothing(
+    secret_vote: AssessmentLedger,
+) -> None:
+    cast(secret_vote, STAFF, {OTHER_WINDOW: "excellent"})  # staged before the batch
+    with secret_vote.batch():
+        cast(secret_vote, OFFICER, {WINDOW: "fair", OTHER_WINDOW: "excellent"})
+        secret_vote.tally_mutual_evaluation(SECRETARY, Q1, BRANCH)
+
+    evaluation = secret_vote.quarterly_evaluation(Q1).evaluations[BRANCH]
+    counts = {(w, r): n for w, r, n in evaluation.tallies or ()}
+    assert (counts[(OTHER_WINDOW, "excellent")], counts[(WINDOW, "fair")]) == (2, 1)
+    assert len(secret_vote.ballot_box(Q1, BRANCH).ballots) == 2
+    assert secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH) == []
+
+
+def test_r10_a_refused_command_in_a_batch_stages_none_of_its_ballots(
+    secret_vote: AssessmentLedger,
+) -> None:
+    head = secret_vote.head_position()
+    with pytest.raises(RuntimeError, match="saved nothing"), secret_vote.batch():
+        cast(secret_vote, STAFF)
+        with pytest.raises(RuleViolation):
+            cast(secret_vote, STAFF)  # a second ballot of the same voter
+
+    assert secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH) == []
+    assert secret_vote.head_position() == head
+
+
 def test_r10_an_unlinkable_ballot_is_left_out_of_the_idempotency_fingerprint(
     secret_vote: AssessmentLedger,
 ) -> None:
@@ -357,7 +402,7 @@ def test_r10_a_ballot_is_not_staged_when_its_participation_is_not_recorded(
     staged = StagedBallot("f" * 32, Q1, BRANCH, '{"W01":"good"}')
     with pytest.raises(IntegrityError):
         secret_vote.recorder.insert_events(
-            [conflicting_event(secret_vote)], **{STAGE_BALLOT: staged}
+            [conflicting_event(secret_vote)], **{STAGE_BALLOTS: (staged,)}
         )
     assert len(secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH)) == 1
 
@@ -369,7 +414,7 @@ def test_r10_staged_ballots_stay_when_the_tally_is_not_recorded(
     keys = tuple(s.key for s in secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH))
     with pytest.raises(IntegrityError):
         secret_vote.recorder.insert_events(
-            [conflicting_event(secret_vote)], **{TAKE_BALLOTS: TakenBallots(Q1, BRANCH, keys)}
+            [conflicting_event(secret_vote)], **{TAKE_BALLOTS: (TakenBallots(Q1, BRANCH, keys),)}
         )
     assert len(secret_vote.ledger_recorder.staged_ballots(Q1, BRANCH)) == 1
 
@@ -420,6 +465,6 @@ def test_r10_a_ballot_that_cannot_be_staged_records_no_participation(
     head = secret_vote.head_position()
     # when the staging beside it fails (the same random key again)
     with pytest.raises(IntegrityError):
-        recorder.insert_events([following], **{STAGE_BALLOT: taken})
+        recorder.insert_events([following], **{STAGE_BALLOTS: (taken,)})
     # then the event was not recorded either: one transaction
     assert secret_vote.head_position() == head

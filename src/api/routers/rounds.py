@@ -346,7 +346,7 @@ class DecidedFiguresOut(BaseModel):
         description="依据位置 / the decision's position", examples=[1742]
     )
     position: int = Field(
-        description="当前位置 / the position the current figures are at", examples=[4407]
+        description="当前位置 / the position the current figures are at", examples=[4462]
     )
     late: list[ConflictOut] = Field(description="迟到记录 / every late entry, resolved or not")
     figures: list[FigureBesideOut] = Field(description="指标 / the figures, both ways")

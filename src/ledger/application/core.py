@@ -137,6 +137,9 @@ class Batch:
     events: list[Any] = field(default_factory=list)
     """The batch's events in command order, so the log keeps the order they were decided in."""
     new_incidents: list[Incident] = field(default_factory=list)
+    save_options: dict[str, list[Any]] = field(default_factory=dict)
+    """What the batch's commands ask its one save to do beside the events, by save option
+    (e.g. the unlinkable ballots to stage): each option's items in command order."""
     failed: bool = False
     position: int = 0
     """The last log position written, once the batch is saved."""
@@ -451,8 +454,9 @@ class LedgerCore(Application[UUID]):
             # A refused command may have left events on the batch's records: save none of them.
             raise RuntimeError("a command in the batch was refused; the batch saved nothing")
         if batch.events:
+            options = {option: tuple(items) for option, items in batch.save_options.items()}
             try:
-                recordings = self.save(*batch.events)
+                recordings = self.save(*batch.events, **options)
             except IntegrityError as error:
                 recorded = [i.incident_ref for i in batch.new_incidents if i.id in self.repository]
                 if recorded:

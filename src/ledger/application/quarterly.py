@@ -34,7 +34,7 @@ from ledger.errors import RuleViolation
 from ledger.policy import Deadline, excellent_individual, excellent_window
 from ledger.procedure_status import ProcedureStatus, Step
 from ledger.serialisation import canonical_json
-from ledger.stores import STAGE_BALLOT, TAKE_BALLOTS, StagedBallot, TakenBallots
+from ledger.stores import STAGE_BALLOTS, TAKE_BALLOTS, StagedBallot, TakenBallots
 from ledger.values import Actor, Period, PeriodKind, Role, UnitKind
 
 _BARRING_EVENTS = {"R-21": ("deduction",), "R-35": ("veto",)}
@@ -446,17 +446,19 @@ class QuarterlyCommands(LedgerCore):
             if found.mode is BallotMode.OPEN:
                 evaluation.cast_open_ballot(actor, branch, ballot, day)
                 return Changes([evaluation])
-            if self._current_batch() is not None:
-                raise RuntimeError("unlinkable ballots are cast one command at a time")
             evaluation.record_participation(actor, branch, day)
-            io.options = {
-                STAGE_BALLOT: StagedBallot(
-                    key=secrets.token_hex(16),
-                    period_key=period.key,
-                    branch=branch,
-                    ratings=canonical_json(dict(ballot)).decode(),
-                )
-            }
+            staged = StagedBallot(
+                key=secrets.token_hex(16),
+                period_key=period.key,
+                branch=branch,
+                ratings=canonical_json(dict(ballot)).decode(),
+            )
+            batch = self._current_batch()
+            if batch is not None:
+                # Staged with the batch's other ballots in one save, in random-key order.
+                batch.save_options.setdefault(STAGE_BALLOTS, []).append(staged)
+            else:
+                io.options = {STAGE_BALLOTS: (staged,)}
             return Changes([evaluation])
 
         return self._with_ballot_options(
@@ -516,17 +518,23 @@ class QuarterlyCommands(LedgerCore):
             if found.mode is BallotMode.OPEN:
                 evaluation.tally(actor, branch, day)
                 return Changes([evaluation])
-            if self._current_batch() is not None:
-                raise RuntimeError("unlinkable ballots are tallied one command at a time")
+            batch = self._current_batch()
             staged = self.ledger_recorder.staged_ballots(period.key, branch)
+            if batch is not None:
+                # Ballots cast earlier in the batch are staged by its save, then taken by it.
+                staged += [
+                    ballot
+                    for ballot in batch.save_options.get(STAGE_BALLOTS, ())
+                    if (ballot.period_key, ballot.branch) == (period.key, branch)
+                ]
             ballots = self._shuffled(staged)
             evaluation.tally(actor, branch, day, ballots)
             box = BallotBox.seal(period.key, branch, ballots)
-            io.options = {
-                TAKE_BALLOTS: TakenBallots(
-                    period.key, branch, tuple(ballot.key for ballot in staged)
-                )
-            }
+            taken = TakenBallots(period.key, branch, tuple(ballot.key for ballot in staged))
+            if batch is not None:
+                batch.save_options.setdefault(TAKE_BALLOTS, []).append(taken)
+            else:
+                io.options = {TAKE_BALLOTS: (taken,)}
             return Changes([evaluation, box])
 
         return self._with_ballot_options(
