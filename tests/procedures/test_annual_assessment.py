@@ -353,6 +353,71 @@ def test_d17_the_leader_in_charge_evaluates_heads_not_the_heads_themselves(
     assert signers == {HEAD_W01: "supervision_clerk", HEAD_OF1: "leading_group"}
 
 
+def test_r13_another_units_head_is_refused_alike_whether_or_not_the_person_takes_part(
+    center: AssessmentLedger,
+) -> None:
+    # given S001 of W01 taking part and S003 in no unit, both with their forms
+    walk(center, "forms")
+
+    # when W02's head tries to evaluate each
+    def refusal(subject: str) -> RoleRequired:
+        error = refused(
+            center,
+            lambda: center.evaluate(OTHER_WINDOW_HEAD, YEAR, subject, "ok", "competent", FORMS_ON),
+            RoleRequired,
+        )
+        assert isinstance(error, RoleRequired)
+        return error
+
+    participant, outsider = refusal("S001"), refusal("S003")
+
+    # then both refusals say the same, naming neither the unit nor whether the person takes part
+    assert participant.needed == outsider.needed == "window_head"
+    assert str(participant).replace("S001", "S003") == str(outsider)
+    assert W01 not in str(participant) and "takes no part" not in str(outsider)
+
+
+def test_d17_another_leader_in_charge_is_refused_alike_whether_or_not_there_is_a_proposal(
+    center: AssessmentLedger,
+) -> None:
+    # given C001 of OF1 evaluated by OF1's head, and L001 the leader in charge of W02 only
+    walk(center, "evaluations")
+    center.appoint_leader_in_charge(OPERATOR, W02, "L001", COUNTERSIGNED_ON)
+    other_leader = Actor("L001", Role.LEADER_IN_CHARGE)
+
+    # when L001 tries to countersign C001's proposal (OF1's leader in charge countersigns it)
+    # and S003's, of whom there is none
+    def refusal(subject: str) -> RoleRequired:
+        error = refused(
+            center,
+            lambda: center.countersign(other_leader, YEAR, subject, COUNTERSIGNED_ON),
+            RoleRequired,
+        )
+        assert isinstance(error, RoleRequired)
+        return error
+
+    proposed, none = refusal("C001"), refusal("S003")
+
+    # then both refusals say the same: not whether there is a proposal, nor whose unit it is
+    assert proposed.needed == none.needed == "leader_in_charge"
+    assert str(proposed).replace("C001", "S003") == str(none)
+    assert OF1 not in str(proposed) and "evaluated" not in str(none)
+
+
+def test_r14_the_subjects_own_leader_in_charge_learns_that_there_is_no_proposal_yet(
+    center: AssessmentLedger,
+) -> None:
+    walk(center, "forms")
+
+    error = refused(
+        center,
+        lambda: center.countersign(LEADER_IN_CHARGE, YEAR, "C001", COUNTERSIGNED_ON),
+        rule="R-14",
+    )
+
+    assert "has not been evaluated" in str(error)
+
+
 def test_r13_an_evaluation_is_not_dated_in_the_future(center: AssessmentLedger) -> None:
     walk(center, "forms")
     refused(

@@ -49,7 +49,7 @@ from ledger.aggregates.base import member_of
 from ledger.aggregates.staff import Staff
 from ledger.aggregates.window import Window
 from ledger.application.core import Changes, LedgerCore, Outcome
-from ledger.errors import RecordNotFound, RuleViolation
+from ledger.errors import RecordNotFound, RoleRequired, RuleViolation
 from ledger.policy import annual_excellent_window, excellent_grade
 from ledger.policy.grades import Grade, grade_scheme, quota_check
 from ledger.procedure_status import ProcedureStatus, Step
@@ -127,6 +127,16 @@ class YearRoster:
         """Who countersigns the proposal about a participant, and the unit whose leader in
         charge it is (empty for the other roles)."""
         return countersigner(self.evaluator_role(staff_number), self.unit_of(staff_number))
+
+
+EVALUATORS = (Role.WINDOW_HEAD, Role.OFFICE_HEAD, Role.LEADER_IN_CHARGE)
+"""The roles that evaluate (R-13, D-17)."""
+COUNTERSIGNERS = (Role.SUPERVISION_CLERK, Role.LEADER_IN_CHARGE, Role.LEADING_GROUP)
+"""The roles that countersign (R-14, D-17)."""
+
+
+def _roles(roles: Sequence[Role]) -> str:
+    return " or ".join(role.value for role in roles)
 
 
 def countersigner(evaluator_role: Role, unit: Window) -> tuple[Role, str]:
@@ -460,10 +470,9 @@ class AnnualCommands(LedgerCore):
 
         def decide(today: date) -> Changes:
             roster = self.year_roster(year)
-            participant = roster.participant(subject, "R-13")
+            participant = self._evaluated_by(actor, roster, subject, effective_on)
             unit = roster.unit_of(subject)
             role = roster.evaluator_role(subject)
-            self._authorise(actor, role, effective_on, command="evaluate", unit=unit)
             self._open_year(year, effective_on, today, "R-13")
             if actor.person_id == subject:
                 raise RuleViolation("R-13", f"{subject} cannot evaluate themselves")
@@ -526,16 +535,39 @@ class AnnualCommands(LedgerCore):
         window heads', the leader in charge for office heads' (and see D-17 above)."""
 
         def decide(today: date) -> Changes:
-            annual = self._annual_started(year, "R-14", f"{subject} has not been evaluated")
-            proposal = annual.proposal(subject)
-            unit = (
-                self.unit(proposal.countersign_unit)
-                if proposal.countersigner_role is Role.LEADER_IN_CHARGE
-                else None
-            )
-            self._authorise(
-                actor, proposal.countersigner_role, effective_on, command="countersign", unit=unit
-            )
+            if actor.role not in COUNTERSIGNERS:
+                raise RoleRequired(
+                    _roles(COUNTERSIGNERS),
+                    f"countersign needs the role {_roles(COUNTERSIGNERS)}; the actor acts as "
+                    f"{actor.role.value}",
+                )
+            try:
+                annual = self._annual_started(year, "R-14", f"{subject} has not been evaluated")
+                proposal = annual.proposal(subject)
+                unit = (
+                    self.unit(proposal.countersign_unit)
+                    if proposal.countersigner_role is Role.LEADER_IN_CHARGE
+                    else None
+                )
+                self._authorise(
+                    actor,
+                    proposal.countersigner_role,
+                    effective_on,
+                    command="countersign",
+                    unit=unit,
+                )
+            except RuleViolation:
+                if actor.role is not Role.LEADER_IN_CHARGE or self._reads_people_of(
+                    actor, self.year_roster(year), subject, effective_on
+                ):
+                    raise  # a center-wide role, or the subject's own leader in charge: say why
+                # Any other leader in charge learns no more than that it is not theirs: not
+                # whether the person was evaluated, nor in which unit (SPEC section 5).
+                raise RoleRequired(
+                    Role.LEADER_IN_CHARGE.value,
+                    f"countersign: {actor.person_id} does not countersign a proposal about "
+                    f"{subject} for {year} as of {effective_on} (R-14, D-17)",
+                ) from None
             self._open_year(year, effective_on, today, "R-14")
             annual.countersign(actor, subject=subject, effective_on=effective_on)
             return Changes([annual])
@@ -547,6 +579,50 @@ class AnnualCommands(LedgerCore):
             {"year": year, "subject": subject, "effective_on": effective_on},
             decide,
         )
+
+    def _evaluated_by(
+        self, actor: Actor, roster: YearRoster, subject: str, on: date
+    ) -> Participant:
+        """The participant the actor evaluates (R-13, D-17), or the role refusal. Whether a
+        person takes part in the year, and in which unit, is for those who read that unit's
+        people (SPEC section 5): anyone else is told only that they do not evaluate them."""
+        if actor.role not in EVALUATORS:
+            raise RoleRequired(
+                _roles(EVALUATORS),
+                f"evaluate needs the role {_roles(EVALUATORS)}; the actor acts as "
+                f"{actor.role.value}",
+            )
+        participant = roster.participants.get(subject)
+        needed = actor.role.value
+        if participant is not None:
+            try:
+                self._authorise(
+                    actor,
+                    roster.evaluator_role(subject),
+                    on,
+                    command="evaluate",
+                    unit=roster.unit_of(subject),
+                )
+                return participant
+            except RoleRequired as refusal:
+                if self._reads_people_of(actor, roster, subject, on):
+                    raise  # their own unit's person: say who evaluates them
+                needed = refusal.needed
+        raise RoleRequired(
+            needed,
+            f"evaluate: {actor.person_id} does not evaluate {subject} in {roster.year} as of "
+            f"{on} (R-13: a unit's head evaluates its staff; D-17: the leader in charge, its "
+            "head)",
+        ) from None
+
+    @staticmethod
+    def _reads_people_of(actor: Actor, roster: YearRoster, subject: str, on: date) -> bool:
+        """Whether the actor heads, or is the leader in charge of, the unit the participant is
+        assessed in, on the day (and so reads that person's records)."""
+        if subject not in roster.participants:
+            return False
+        unit = roster.unit_of(subject)
+        return actor.person_id in (unit.head_on(on), unit.leader_in_charge_on(on))
 
     # R-15: the forms; R-16: joint branch meetings
 
