@@ -6,7 +6,9 @@ second half is in test_annual_decisions.py; the center is annual_support's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import pytest
 from annual_support import (
@@ -353,6 +355,13 @@ def test_d17_the_leader_in_charge_evaluates_heads_not_the_heads_themselves(
     assert signers == {HEAD_W01: "supervision_clerk", HEAD_OF1: "leading_group"}
 
 
+def role_refusal(ledger: AssessmentLedger, command: Callable[[], object]) -> RoleRequired:
+    """The role refusal of a command that must record nothing."""
+    error = refused(ledger, command, RoleRequired)
+    assert isinstance(error, RoleRequired)
+    return error
+
+
 def test_r13_another_units_head_is_refused_alike_whether_or_not_the_person_takes_part(
     center: AssessmentLedger,
 ) -> None:
@@ -360,16 +369,13 @@ def test_r13_another_units_head_is_refused_alike_whether_or_not_the_person_takes
     walk(center, "forms")
 
     # when W02's head tries to evaluate each
-    def refusal(subject: str) -> RoleRequired:
-        error = refused(
+    participant, outsider = (
+        role_refusal(
             center,
-            lambda: center.evaluate(OTHER_WINDOW_HEAD, YEAR, subject, "ok", "competent", FORMS_ON),
-            RoleRequired,
+            partial(center.evaluate, OTHER_WINDOW_HEAD, YEAR, subject, "ok", "competent", FORMS_ON),
         )
-        assert isinstance(error, RoleRequired)
-        return error
-
-    participant, outsider = refusal("S001"), refusal("S003")
+        for subject in ("S001", "S003")
+    )
 
     # then both refusals say the same, naming neither the unit nor whether the person takes part
     assert participant.needed == outsider.needed == "window_head"
@@ -387,16 +393,12 @@ def test_d17_another_leader_in_charge_is_refused_alike_whether_or_not_there_is_a
 
     # when L001 tries to countersign C001's proposal (OF1's leader in charge countersigns it)
     # and S003's, of whom there is none
-    def refusal(subject: str) -> RoleRequired:
-        error = refused(
-            center,
-            lambda: center.countersign(other_leader, YEAR, subject, COUNTERSIGNED_ON),
-            RoleRequired,
+    proposed, none = (
+        role_refusal(
+            center, partial(center.countersign, other_leader, YEAR, subject, COUNTERSIGNED_ON)
         )
-        assert isinstance(error, RoleRequired)
-        return error
-
-    proposed, none = refusal("C001"), refusal("S003")
+        for subject in ("C001", "S003")
+    )
 
     # then both refusals say the same: not whether there is a proposal, nor whose unit it is
     assert proposed.needed == none.needed == "leader_in_charge"
