@@ -362,23 +362,28 @@ def role_refusal(ledger: AssessmentLedger, command: Callable[[], object]) -> Rol
     return error
 
 
-def test_r13_another_units_head_is_refused_alike_whether_or_not_the_person_takes_part(
-    center: AssessmentLedger,
+@pytest.mark.parametrize(
+    "evaluator", [OTHER_WINDOW_HEAD, Actor("L001", Role.LEADER_IN_CHARGE)], ids=["head", "leader"]
+)
+def test_r13_another_units_evaluator_is_refused_alike_whether_or_not_the_person_takes_part(
+    center: AssessmentLedger, evaluator: Actor
 ) -> None:
-    # given S001 of W01 taking part and S003 in no unit, both with their forms
+    # given S001 of W01 taking part and S003 in no unit, both with their forms, and L001 the
+    # leader in charge of W02 only
     walk(center, "forms")
+    center.appoint_leader_in_charge(OPERATOR, W02, "L001", FORMS_ON)
 
-    # when W02's head tries to evaluate each
+    # when W02's head, or its leader in charge, tries to evaluate each
     participant, outsider = (
         role_refusal(
-            center,
-            partial(center.evaluate, OTHER_WINDOW_HEAD, YEAR, subject, "ok", "competent", FORMS_ON),
+            center, partial(center.evaluate, evaluator, YEAR, subject, "ok", "competent", FORMS_ON)
         )
         for subject in ("S001", "S003")
     )
 
     # then both refusals say the same, naming neither the unit nor whether the person takes part
-    assert participant.needed == outsider.needed == "window_head"
+    # (nor, by the role needed, whether the person is a head)
+    assert participant.needed == outsider.needed == evaluator.role.value
     assert str(participant).replace("S001", "S003") == str(outsider)
     assert W01 not in str(participant) and "takes no part" not in str(outsider)
 

@@ -593,7 +593,6 @@ class AnnualCommands(LedgerCore):
                 f"{actor.role.value}",
             )
         participant = roster.participants.get(subject)
-        needed = actor.role.value
         if participant is not None:
             try:
                 self._authorise(
@@ -604,12 +603,13 @@ class AnnualCommands(LedgerCore):
                     unit=roster.unit_of(subject),
                 )
                 return participant
-            except RoleRequired as refusal:
+            except RoleRequired:
                 if self._reads_people_of(actor, roster, subject, on):
                     raise  # their own unit's person: say who evaluates them
-                needed = refusal.needed
+        # The role the actor acts in, whoever the person is: the role a participant's evaluator
+        # needs would tell a head from a member.
         raise RoleRequired(
-            needed,
+            actor.role.value,
             f"evaluate: {actor.person_id} does not evaluate {subject} in {roster.year} as of "
             f"{on} (R-13: a unit's head evaluates its staff; D-17: the leader in charge, its "
             "head)",
