@@ -541,8 +541,9 @@ class AnnualCommands(LedgerCore):
                     f"countersign needs the role {_roles(COUNTERSIGNERS)}; the actor acts as "
                     f"{actor.role.value}",
                 )
+            # That the year's assessment has not started says nothing of anyone.
+            annual = self._annual_started(year, "R-14", f"{subject} has not been evaluated")
             try:
-                annual = self._annual_started(year, "R-14", f"{subject} has not been evaluated")
                 proposal = annual.proposal(subject)
                 unit = (
                     self.unit(proposal.countersign_unit)
