@@ -135,10 +135,6 @@ COUNTERSIGNERS = (Role.SUPERVISION_CLERK, Role.LEADER_IN_CHARGE, Role.LEADING_GR
 """The roles that countersign (R-14, D-17)."""
 
 
-def _roles(roles: Sequence[Role]) -> str:
-    return " or ".join(role.value for role in roles)
-
-
 def countersigner(evaluator_role: Role, unit: Window) -> tuple[Role, str]:
     """R-14 with D-17: a window head's proposals go to the supervision office, an office head's
     to the office's leader in charge; a leader in charge's proposal for a head follows the head's
@@ -535,12 +531,7 @@ class AnnualCommands(LedgerCore):
         window heads', the leader in charge for office heads' (and see D-17 above)."""
 
         def decide(today: date) -> Changes:
-            if actor.role not in COUNTERSIGNERS:
-                raise RoleRequired(
-                    _roles(COUNTERSIGNERS),
-                    f"countersign needs the role {_roles(COUNTERSIGNERS)}; the actor acts as "
-                    f"{actor.role.value}",
-                )
+            self._require_acting_as(actor, COUNTERSIGNERS, command="countersign")
             # That the year's assessment has not started says nothing of anyone.
             annual = self._annual_started(year, "R-14", f"{subject} has not been evaluated")
             try:
@@ -587,12 +578,7 @@ class AnnualCommands(LedgerCore):
         """The participant the actor evaluates (R-13, D-17), or the role refusal. Whether a
         person takes part in the year, and in which unit, is for those who read that unit's
         people (SPEC section 5): anyone else is told only that they do not evaluate them."""
-        if actor.role not in EVALUATORS:
-            raise RoleRequired(
-                _roles(EVALUATORS),
-                f"evaluate needs the role {_roles(EVALUATORS)}; the actor acts as "
-                f"{actor.role.value}",
-            )
+        self._require_acting_as(actor, EVALUATORS, command="evaluate")
         participant = roster.participants.get(subject)
         if participant is not None:
             try:

@@ -601,12 +601,7 @@ class LedgerCore(Application[UUID]):
         scope: str = "",
     ) -> None:
         """Refuse unless the actor acts in an allowed role and held it (with its scope) that day."""
-        roles = (allowed,) if isinstance(allowed, Role) else allowed
-        needed = " or ".join(role.value for role in roles)
-        if actor.role not in roles:
-            raise RoleRequired(
-                needed, f"{command} needs the role {needed}; the actor acts as {actor.role.value}"
-            )
+        needed = self._require_acting_as(actor, allowed, command=command)
         role = actor.role
         if role is Role.OPERATOR:
             held = actor.person_id == OPERATOR.person_id
@@ -628,6 +623,18 @@ class LedgerCore(Application[UUID]):
             raise RoleRequired(
                 needed, f"{actor.person_id} did not hold {role.value}{where} on {on}"
             )
+
+    @staticmethod
+    def _require_acting_as(actor: Actor, allowed: Role | tuple[Role, ...], *, command: str) -> str:
+        """Refuse unless the actor acts in an allowed role (whatever its scope); return the
+        allowed roles in words."""
+        roles = (allowed,) if isinstance(allowed, Role) else allowed
+        needed = " or ".join(role.value for role in roles)
+        if actor.role not in roles:
+            raise RoleRequired(
+                needed, f"{command} needs the role {needed}; the actor acts as {actor.role.value}"
+            )
+        return needed
 
     def _refuse_unless_ever_held(self, command: str, actor: Actor) -> None:
         """Refuse an actor whose person never held the role they act in, in any scope, on any
