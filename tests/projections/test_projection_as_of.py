@@ -155,6 +155,66 @@ def test_given_a_view_written_before_it_kept_its_years_when_the_projector_loads_
     assert view.year_positions() == expected
 
 
+def test_given_a_varied_history_projected_live_or_rebuilt_then_the_view_knows_from_which_position_each_person_was_a_member_of_each_unit(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    """Given a history with a transfer, then for every position and unit the members the view
+    names are those a fold of the log up to there has ever seen assigned to it (D-03, D-04),
+    after live processing and after a rebuild alike."""
+    view = projected_varied_history(ledger, clock)
+    head = ledger.head_position()
+    live = view.member_positions()
+    rebuild(ledger, view)
+
+    assert view.member_positions() == live
+    units = sorted(state_as_of(ledger, head).units)
+    assert any(len(view.unit_members(code)) >= 2 for code in units)
+    for position in range(1, head + 1):
+        state = state_as_of(ledger, position)
+        for code in units:
+            expected = tuple(sorted(state.members_ever(code)))
+            assert view.members_as_of(code, position) == expected, (code, position)
+
+
+def test_given_a_view_written_before_it_kept_its_members_when_the_projector_loads_then_it_notes_them(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    view = projected_varied_history(ledger, clock)
+    expected = view.member_positions()
+    view.reset(view.rows(), view.position(), view.year_positions())  # as an earlier version's
+
+    assert view.member_positions() == {}
+    FiguresProjector(ledger, view).load()
+
+    assert view.member_positions() == expected
+
+
+def test_given_a_varied_history_when_a_window_is_asked_as_of_a_position_the_view_has_reached_then_the_replay_from_its_members_streams_equals_the_whole_log(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    """What the API answers for a unit's `?as_of=` and explanations: each window's figures and
+    explanations from the streams of the unit and its members equal those of the whole log at
+    every position (R-23–R-25 as the whole log gives them)."""
+    view = projected_varied_history(ledger, clock)
+    head = ledger.head_position()
+    compared = 0
+
+    for position in range(1, head + 1):
+        everything = figures_as_of(ledger, position)
+        for code in sorted(state_as_of(ledger, position).units):
+            whole_log = [f for f in everything if f.subject == code and subject_kind(f) == "unit"]
+            replayed = subject_figures_as_of(ledger, view, "unit", code, position)
+            assert sorted(map(canonical_bytes, replayed)) == sorted(
+                map(canonical_bytes, whole_log)
+            ), (code, position)
+            for figure in whole_log:
+                key = ("unit", code, figure.period.key, figure.kind, position)
+                assert explain_figure(ledger, *key, view) == explain_figure(ledger, *key), key
+            compared += len(whole_log)
+
+    assert compared > 100
+
+
 def test_given_a_varied_history_when_a_staff_member_is_asked_as_of_a_position_the_view_has_reached_then_the_replay_from_their_streams_equals_the_whole_log(  # noqa: E501
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:

@@ -293,6 +293,9 @@ class LedgerState:
         self._round_streams: dict[str, RoundRecord] = {}
         self._versions: dict[str, int] = {}
         self._members_ever: dict[str, set[str]] = {}
+        self.member_positions: dict[tuple[str, str], int] = {}
+        """For each (unit code, staff number) ever assigned, the position of the first such
+        assignment: an index that lets a window be replayed from its members' streams alone."""
         self._handlers: dict[str, Callable[[Fact], None]] = {
             "ledger.staff.Registered.v1": self._registered,
             "ledger.staff.Assigned.v1": self._assigned,
@@ -400,6 +403,7 @@ class LedgerState:
         )
         self._year_seen(staff.memberships[-1].start, fact)
         self._members_ever.setdefault(unit_code, set()).add(staff.staff_number)
+        self.member_positions.setdefault((unit_code, staff.staff_number), fact.position)
 
     def _released(self, fact: Fact) -> None:
         staff = self._staff_of(fact)

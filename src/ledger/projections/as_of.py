@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -78,18 +79,18 @@ def explain_figure(
 ) -> dict[str, Any] | None:
     """The figure's explanation (`policy.explain`: rule, threshold, policy version, the events
     counted and those left out with the reason) as known at the position or moment; None if
-    there was no such figure then. Given the view, a staff member's figure is replayed from the
-    person's streams (see `subject_figures_as_of`)."""
+    there was no such figure then. Given the view, the figure is replayed from its subject's
+    streams (see `subject_figures_as_of`)."""
     position = position_of(ledger, as_of)
-    years = _replayable_years(view, kind, position)
-    if years is not None:
+    years = _replayable_years(view, position)
+    if view is not None and years is not None:
         try:
             year = Period.parse(period).first_day.year
         except ValueError:
             return None
         if year not in years:
             return None
-        state = staff_state_as_of(ledger, subject, position)
+        state = subject_state_as_of(ledger, view, kind, subject, position)
     else:
         state = state_as_of(ledger, position)
     figure = find_figure(state, kind, subject, period, name)
@@ -104,19 +105,15 @@ def subject_figures_as_of(
     as_of: int | datetime | None = None,
 ) -> list[Figure]:
     """A subject's figures of every year as known at a position (or moment), what
-    `figures_as_of` holds for the subject. A staff member's, once the view has reached the
-    position, are replayed from the person's streams (`staff_figures_as_of`) in the years that
-    had figures then (`FiguresView.years_as_of`: whether a year has figures at all depends on
-    the whole log); a window's, or any at a position the view has not reached, are computed
-    from the whole log."""
+    `figures_as_of` holds for the subject. Once the view has reached the position they are
+    replayed from the subject's streams (`subject_state_as_of`) in the years that had figures
+    then (`FiguresView.years_as_of`: whether a year has figures at all depends on the whole
+    log); at a position the view has not reached, they are computed from the whole log."""
     position = position_of(ledger, as_of)
-    years = _replayable_years(view, kind, position)
+    years = _replayable_years(view, position)
     if years is not None:
-        return [
-            figure
-            for year in years
-            for figure in staff_figures_as_of(ledger, subject, year, position)
-        ]
+        state = subject_state_as_of(ledger, view, kind, subject, position)
+        return [figure for year in years for figure in subject_figures(state, kind, subject, year)]
     return [
         figure
         for figure in figures_as_of(ledger, position)
@@ -124,11 +121,11 @@ def subject_figures_as_of(
     ]
 
 
-def _replayable_years(view: FiguresView | None, kind: str, position: int) -> tuple[int, ...] | None:
-    """The years that had figures at the position, when a subject of this kind can be replayed
-    from its own streams there (a staff member, and a view that has reached the position);
-    None when the whole log must be folded."""
-    if view is None or kind != "staff" or position > view.position():
+def _replayable_years(view: FiguresView | None, position: int) -> tuple[int, ...] | None:
+    """The years that had figures at the position, when a subject can be replayed from its own
+    streams there (the view has reached the position); None when the whole log must be
+    folded."""
+    if view is None or position > view.position():
         return None
     return view.years_as_of(position)
 
@@ -137,26 +134,51 @@ ASSIGNED = "ledger.staff.Assigned.v1"
 STREAM_LIMIT = 10_000_000
 
 
+def subject_state_as_of(
+    ledger: AssessmentLedger, view: FiguresView, kind: str, subject: str, position: int
+) -> LedgerState:
+    """The part of the policy's state a subject's figures read, as known at a position the view
+    has reached: `staff_state_as_of` for a staff member, `window_state_as_of` for a unit."""
+    if kind == "staff":
+        return staff_state_as_of(ledger, subject, position)
+    return window_state_as_of(ledger, subject, view.members_as_of(subject, position), position)
+
+
 def staff_state_as_of(ledger: AssessmentLedger, staff_number: str, position: int) -> LedgerState:
     """The part of the policy's state one staff member's figures read, as known at a position:
     folded from the person's stream, the policy book and the units the person was assigned to
     (their heads and leaders in charge: the head-liability debtors), each read up to the position
     by stream, not the whole log."""
-    recorder = ledger.ledger_recorder
-
-    def stream(stream_id: Any) -> list[Fact]:
-        return [
-            Fact(
-                str(e.originator_id), e.originator_version, e.position, e.topic, json.loads(e.state)
-            )
-            for e in recorder.select_stream(stream_id, before=position + 1, limit=STREAM_LIMIT)
-        ]
-
-    person = stream(ledger.staff_stream(staff_number))
+    person = _stream(ledger, ledger.staff_stream(staff_number), position)
     units = sorted({f.payload["unit_code"] for f in person if f.topic == ASSIGNED})
-    streams = [person, stream(PolicyBook.create_id())]
-    streams += [stream(ledger.unit_stream(code)) for code in units]
+    streams = [person, _stream(ledger, PolicyBook.create_id(), position)]
+    streams += [_stream(ledger, ledger.unit_stream(code), position) for code in units]
     return fold(heapq.merge(*streams, key=lambda fact: fact.position))
+
+
+def window_state_as_of(
+    ledger: AssessmentLedger, unit_code: str, members: Iterable[str], position: int
+) -> LedgerState:
+    """The part of the policy's state one window's figures read, as known at a position: folded
+    from the unit's stream, the policy book and the streams of everyone assigned to the unit by
+    then (`members`, from `FiguresView.members_as_of`: headcounts and D-03 credits read their
+    memberships and deductions), each read up to the position by stream."""
+    streams = [
+        _stream(ledger, ledger.unit_stream(unit_code), position),
+        _stream(ledger, PolicyBook.create_id(), position),
+    ]
+    streams += [_stream(ledger, ledger.staff_stream(number), position) for number in members]
+    return fold(heapq.merge(*streams, key=lambda fact: fact.position))
+
+
+def _stream(ledger: AssessmentLedger, stream_id: Any, position: int) -> list[Fact]:
+    """One stream's facts up to a position."""
+    return [
+        Fact(str(e.originator_id), e.originator_version, e.position, e.topic, json.loads(e.state))
+        for e in ledger.ledger_recorder.select_stream(
+            stream_id, before=position + 1, limit=STREAM_LIMIT
+        )
+    ]
 
 
 def staff_figures_as_of(

@@ -37,6 +37,9 @@ VIEW_NAME = "ledger.figures"
 UNIT_FIGURES = frozenset({"excellent_window", "annual_excellent_window"})
 """The figures whose subject is a unit (a window); every other figure's subject is a person."""
 
+Membership = tuple[str, str]
+"""(unit code, staff number): someone assigned to a unit at some time."""
+
 Scope = tuple[str, str, str]
 """(subject kind, subject id, period key): the unit in which the projector replaces rows (every
 figure of one subject and period)."""
@@ -145,15 +148,22 @@ class FiguresView(TrackingRecorder, ABC):
         expected: int,
         position: int,
         years: Mapping[int, int],
+        members: Mapping[Membership, int],
     ) -> None:
         """In one transaction: check the tracked position is `expected`, move it to `position`,
         delete the rows of the scopes (subject and period), insert `rows` and note the new
-        `years` (year -> the position from which it has figures)."""
+        `years` (year -> the position from which it has figures) and `members`."""
 
     @abstractmethod
-    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
-        """In one transaction: drop every row, year and the tracking, insert `rows` and
-        `years`, track `position`."""
+    def _reset(
+        self,
+        rows: Iterable[FigureRow],
+        position: int,
+        years: Mapping[int, int],
+        members: Mapping[Membership, int],
+    ) -> None:
+        """In one transaction: drop every row, year, member and the tracking, insert `rows`,
+        `years` and `members`, track `position`."""
 
     def replace(
         self,
@@ -163,22 +173,28 @@ class FiguresView(TrackingRecorder, ABC):
         expected: int,
         position: int,
         years: Mapping[int, int] | None = None,
+        members: Mapping[Membership, int] | None = None,
     ) -> None:
         """Replace the rows of the scopes (every figure of a subject and period), note the years
-        that have figures from now on (`LedgerState.year_positions`) and move the position from
-        `expected` to `position`, all or nothing; ProjectionConflict if the view is not at
-        `expected`, IntegrityError if `position` is not ahead of it."""
+        that have figures from now on (`LedgerState.year_positions`) and the new members of
+        units (`LedgerState.member_positions`), and move the position from `expected` to
+        `position`, all or nothing; ProjectionConflict if the view is not at `expected`,
+        IntegrityError if `position` is not ahead of it."""
         if position <= expected:
             raise IntegrityError(f"position {position} is not after {expected}")
-        self._write(scopes, rows, expected, position, years or {})
+        self._write(scopes, rows, expected, position, years or {}, members or {})
         self._signal()
 
     def reset(
-        self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int] | None = None
+        self,
+        rows: Iterable[FigureRow],
+        position: int,
+        years: Mapping[int, int] | None = None,
+        members: Mapping[Membership, int] | None = None,
     ) -> None:
-        """Replace every row and year and set the position (rebuild), all or nothing; `rows` may
-        be a stream, taken as the writing goes."""
-        self._reset(rows, position, years or {})
+        """Replace every row, year and member and set the position (rebuild), all or nothing;
+        `rows` may be a stream, taken as the writing goes."""
+        self._reset(rows, position, years or {}, members or {})
         self._signal()
 
     # Reads
@@ -218,6 +234,26 @@ class FiguresView(TrackingRecorder, ABC):
         """The years that had figures at a log position the view has reached, in order."""
         return tuple(sorted(y for y, since in self.year_positions().items() if since <= position))
 
+    @abstractmethod
+    def unit_members(self, unit_code: str) -> dict[str, int]:
+        """Everyone ever assigned to the unit, with the position of their first assignment."""
+
+    @abstractmethod
+    def member_positions(self) -> dict[Membership, int]:
+        """Every (unit code, staff number) ever assigned, with the position of the first such
+        assignment."""
+
+    @abstractmethod
+    def add_members(self, members: Mapping[Membership, int]) -> None:
+        """Note members the view lacks (a view written before it kept them), leaving everything
+        else as it is."""
+
+    def members_as_of(self, unit_code: str, position: int) -> tuple[str, ...]:
+        """The staff numbers of everyone assigned to the unit by a log position the view has
+        reached, in order."""
+        members = self.unit_members(unit_code)
+        return tuple(sorted(n for n, since in members.items() if since <= position))
+
     # Read-your-writes
 
     def _signal(self) -> None:
@@ -250,6 +286,7 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
         self._init_view()
         self._rows: dict[tuple[str, str, str, str], FigureRow] = {}
         self._years: dict[int, int] = {}
+        self._members: dict[Membership, int] = {}
 
     def _write(
         self,
@@ -258,6 +295,7 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
         expected: int,
         position: int,
         years: Mapping[int, int],
+        members: Mapping[Membership, int],
     ) -> None:
         with self._database_lock:
             current = self._max_tracking_ids[VIEW_NAME] or 0
@@ -270,13 +308,22 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
             self._rows.update((r.key, r) for r in rows)
             for year, since in years.items():
                 self._years.setdefault(year, since)
+            for member, since in members.items():
+                self._members.setdefault(member, since)
             self._insert_tracking(Tracking(VIEW_NAME, position))
 
-    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
+    def _reset(
+        self,
+        rows: Iterable[FigureRow],
+        position: int,
+        years: Mapping[int, int],
+        members: Mapping[Membership, int],
+    ) -> None:
         rebuilt = {r.key: r for r in rows}  # taken before the lock: readers read meanwhile
         with self._database_lock:
             self._rows = rebuilt
             self._years = dict(years)
+            self._members = dict(members)
             self._max_tracking_ids[VIEW_NAME] = position
 
     def year_positions(self) -> dict[int, int]:
@@ -287,6 +334,19 @@ class POPOFiguresView(POPOTrackingRecorder, FiguresView):
         with self._database_lock:
             for year, since in years.items():
                 self._years.setdefault(year, since)
+
+    def unit_members(self, unit_code: str) -> dict[str, int]:
+        with self._database_lock:
+            return {n: since for (code, n), since in self._members.items() if code == unit_code}
+
+    def member_positions(self) -> dict[Membership, int]:
+        with self._database_lock:
+            return dict(self._members)
+
+    def add_members(self, members: Mapping[Membership, int]) -> None:
+        with self._database_lock:
+            for member, since in members.items():
+                self._members.setdefault(member, since)
 
     def rows(self) -> list[FigureRow]:
         with self._database_lock:
@@ -320,6 +380,10 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             "WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS figure_years ("
             "year INTEGER PRIMARY KEY, since_position INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS unit_members ("
+            "unit_code TEXT NOT NULL, staff_number TEXT NOT NULL, "
+            "since_position INTEGER NOT NULL, PRIMARY KEY (unit_code, staff_number)) "
+            "WITHOUT ROWID",
         ]
 
     @staticmethod
@@ -359,6 +423,14 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             list(years.items()),
         )
 
+    @staticmethod
+    def _insert_members(c: SQLiteCursor, members: Mapping[Membership, int]) -> None:
+        c.executemany(
+            "INSERT INTO unit_members (unit_code, staff_number, since_position) VALUES (?, ?, ?) "
+            "ON CONFLICT (unit_code, staff_number) DO NOTHING",
+            [(code, number, since) for (code, number), since in members.items()],
+        )
+
     def _write(
         self,
         scopes: Sequence[Scope],
@@ -366,6 +438,7 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
         expected: int,
         position: int,
         years: Mapping[int, int],
+        members: Mapping[Membership, int],
     ) -> None:
         with self.datastore.transaction(commit=True) as c:
             self._advance(c, expected, position)
@@ -375,19 +448,50 @@ class SQLiteFiguresView(SQLiteTrackingRecorder, FiguresView):
             )
             self._insert_rows(c, rows)
             self._insert_years(c, years)
+            self._insert_members(c, members)
 
-    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
+    def _reset(
+        self,
+        rows: Iterable[FigureRow],
+        position: int,
+        years: Mapping[int, int],
+        members: Mapping[Membership, int],
+    ) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("DELETE FROM figures")
             c.execute("DELETE FROM figure_years")
+            c.execute("DELETE FROM unit_members")
             c.execute("DELETE FROM tracking WHERE application_name = ?", [VIEW_NAME])
             self._insert_rows(c, rows)
             self._insert_years(c, years)
+            self._insert_members(c, members)
             self._insert_tracking(c, Tracking(VIEW_NAME, position))
 
     def add_years(self, years: Mapping[int, int]) -> None:
         with self.datastore.transaction(commit=True) as c:
             self._insert_years(c, years)
+
+    def unit_members(self, unit_code: str) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT staff_number, since_position FROM unit_members WHERE unit_code = ?",
+                [unit_code],
+            )
+            found = c.fetchall()
+        return {str(row["staff_number"]): int(row["since_position"]) for row in found}
+
+    def member_positions(self) -> dict[Membership, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT unit_code, staff_number, since_position FROM unit_members")
+            found = c.fetchall()
+        return {
+            (str(row["unit_code"]), str(row["staff_number"])): int(row["since_position"])
+            for row in found
+        }
+
+    def add_members(self, members: Mapping[Membership, int]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._insert_members(c, members)
 
     def year_positions(self) -> dict[int, int]:
         with self.datastore.transaction(commit=False) as c:
@@ -466,6 +570,29 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
         self.sql_select_years = SQL("SELECT year, since_position FROM {schema}.{years}").format(
             schema=schema, years=years_table
         )
+        self.members_table = f"{prefix}_unit_members"
+        members_table = Identifier(self.members_table)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{members} ("
+                "unit_code text NOT NULL, staff_number text NOT NULL, "
+                "since_position bigint NOT NULL, PRIMARY KEY (unit_code, staff_number))"
+            ).format(schema=schema, members=members_table)
+        )
+        self.sql_insert_members = SQL(
+            "INSERT INTO {schema}.{members} (unit_code, staff_number, since_position) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
+            "ON CONFLICT (unit_code, staff_number) DO NOTHING"
+        ).format(schema=schema, members=members_table)
+        self.sql_forget_members = SQL("DELETE FROM {schema}.{members}").format(
+            schema=schema, members=members_table
+        )
+        self.sql_select_members = SQL(
+            "SELECT staff_number, since_position FROM {schema}.{members} WHERE unit_code = %s"
+        ).format(schema=schema, members=members_table)
+        self.sql_select_all_members = SQL(
+            "SELECT unit_code, staff_number, since_position FROM {schema}.{members}"
+        ).format(schema=schema, members=members_table)
         self.sql_advance = SQL(
             "UPDATE {schema}.{tracking} SET notification_id = %s "
             "WHERE application_name = %s AND notification_id = %s RETURNING notification_id"
@@ -544,6 +671,7 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
         expected: int,
         position: int,
         years: Mapping[int, int],
+        members: Mapping[Membership, int],
     ) -> None:
         if expected > 0:
             # The statements in one pipeline (two round trips with the commit): the compare and
@@ -565,6 +693,8 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                         )
                     if years:
                         conn.execute(self.sql_insert_years, (list(years), list(years.values())))
+                    if members:
+                        conn.execute(self.sql_insert_members, _member_columns(members))
                     conn.execute(_NOTIFY, (self.channel, str(position)))
                     moved = advance.fetchone() is not None
                 if not moved:
@@ -588,9 +718,17 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 self._copy_rows(curs, rows, self.sql_copy)
             if years:
                 curs.execute(self.sql_insert_years, (list(years), list(years.values())))
+            if members:
+                curs.execute(self.sql_insert_members, _member_columns(members))
             self._announce(curs, position)
 
-    def _reset(self, rows: Iterable[FigureRow], position: int, years: Mapping[int, int]) -> None:
+    def _reset(
+        self,
+        rows: Iterable[FigureRow],
+        position: int,
+        years: Mapping[int, int],
+        members: Mapping[Membership, int],
+    ) -> None:
         with self.datastore.transaction(commit=True) as curs:
             # The rows may be a stream computed meanwhile: no idle timeout while it comes.
             curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
@@ -603,6 +741,8 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
                 curs.execute(statement)
             curs.execute(self.sql_forget_years)
             curs.execute(self.sql_insert_years, (list(years), list(years.values())))
+            curs.execute(self.sql_forget_members)
+            curs.execute(self.sql_insert_members, _member_columns(members))
             curs.execute(self.sql_forget, (VIEW_NAME,))
             self._insert_tracking(curs, Tracking(VIEW_NAME, position))
             self._announce(curs, position)
@@ -615,6 +755,25 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.sql_select_years)
             return {int(found["year"]): int(found["since_position"]) for found in curs.fetchall()}
+
+    def unit_members(self, unit_code: str) -> dict[str, int]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_members, (unit_code,))
+            found = curs.fetchall()
+        return {str(row["staff_number"]): int(row["since_position"]) for row in found}
+
+    def member_positions(self) -> dict[Membership, int]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_all_members)
+            found = curs.fetchall()
+        return {
+            (str(row["unit_code"]), str(row["staff_number"])): int(row["since_position"])
+            for row in found
+        }
+
+    def add_members(self, members: Mapping[Membership, int]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_insert_members, _member_columns(members))
 
     def rows(self) -> list[FigureRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -648,6 +807,15 @@ class PostgresFiguresView(PostgresTrackingRecorder, FiguresView):
             finally:
                 conn.execute(SQL("UNLISTEN {}").format(Identifier(self.channel)))
         return current
+
+
+def _member_columns(members: Mapping[Membership, int]) -> tuple[list[str], list[str], list[int]]:
+    """Members as the three arrays the insert unnests."""
+    return (
+        [code for code, _ in members],
+        [number for _, number in members],
+        list(members.values()),
+    )
 
 
 def _rendered(statement: Composable) -> bytes:

@@ -113,6 +113,8 @@ class _Changes:
         self.everything = False
         self.subjects: set[tuple[str, str, int, str]] = set()
         self.new_years: set[int] = set()
+        self.new_members: dict[tuple[str, str], int] = {}
+        """(unit code, staff number) assigned for the first time, with the position."""
 
     def add(
         self, kind: str, subject: str, year: int = ALL_YEARS, period: str = ALL_PERIODS
@@ -152,6 +154,12 @@ class FiguresProjector:
         missing = {y: p for y, p in self.state.year_positions.items() if y not in known}
         if missing:
             self.view.add_years(missing)
+        known_members = self.view.member_positions()
+        missing_members = {
+            m: p for m, p in self.state.member_positions.items() if m not in known_members
+        }
+        if missing_members:
+            self.view.add_members(missing_members)
         self._staff_streams = {s.stream_id: n for n, s in self.state.staff.items()}
         self._unit_streams = {u.stream_id: c for c, u in self.state.units.items()}
         self._loaded = True
@@ -179,7 +187,14 @@ class FiguresProjector:
             changes.new_years = set(self.state.year_positions) - years_before
             subjects, rows = self._recompute(changes)
             years = {year: self.state.year_positions[year] for year in changes.new_years}
-            self.view.replace(subjects, rows, expected=expected, position=fresh[-1].id, years=years)
+            self.view.replace(
+                subjects,
+                rows,
+                expected=expected,
+                position=fresh[-1].id,
+                years=years,
+                members=changes.new_members,
+            )
         except BaseException:
             self._loaded = False
             raise
@@ -220,6 +235,10 @@ class FiguresProjector:
                 changes.add("staff", number)
                 for unit_code in self._memberships(number):
                     changes.add("unit", unit_code)
+                if topic == "ledger.staff.Assigned.v1":
+                    member = (payload["unit_code"], number)
+                    if state.member_positions.get(member) == fact.position:
+                        changes.new_members[member] = fact.position
                 return
             if topic == "ledger.staff.DeductionRecorded.v1":
                 day = staff.deductions[fact.version].occurred_on

@@ -122,14 +122,14 @@ def rebuild(
             computed = time.perf_counter()
             if on_phase is not None:
                 on_phase("writing")
-            view.reset(rows, head, state.year_positions)
+            view.reset(rows, head, state.year_positions, state.member_positions)
             count = len(rows)
         else:
             if on_phase is not None:
                 on_phase("computing and writing")
             computed = folded
             counted = _Counted(_rows_in_processes(state, years, subjects, workers))
-            view.reset(counted, head, state.year_positions)
+            view.reset(counted, head, state.year_positions, state.member_positions)
             count = counted.count
         written = time.perf_counter()
     finally:
