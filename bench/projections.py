@@ -360,7 +360,7 @@ class _Listener:
 def _view_position(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT notification_id FROM ledger_tracking WHERE application_name = 'ledger.figures'"
+            "SELECT notification_id FROM ledger_tracking WHERE application_name = 'ledger.figures.by-year'"
         ).fetchone()
     return int(row[0]) if row else 0
 
@@ -556,9 +556,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The cached database keeps only the log: the rebuilt figures (about a gigabyte) go.
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE ledger_figures, ledger_figure_years, ledger_unit_members")
-        conn.execute("DELETE FROM ledger_tracking WHERE application_name = 'ledger.figures'")
-        conn.execute("VACUUM ledger_figures")
+        conn.execute("TRUNCATE ledger_figures_by_year, ledger_figure_years, ledger_unit_members")
+        conn.execute("DELETE FROM ledger_tracking WHERE application_name LIKE 'ledger.figures%'")
+        conn.execute("VACUUM ledger_figures_by_year")
 
     run_url = url + "_run"
     report(f"copying to {database_name(run_url)} for the writing measurements")

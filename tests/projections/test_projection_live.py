@@ -20,8 +20,10 @@ from ledger.projections.figures import (
     FigureRow,
     ProjectionBehind,
     ProjectionConflict,
+    figure_row,
     figures_checksum,
     open_figures_view,
+    year_rows,
 )
 from ledger.projections.log import UNREAD, fold_log
 from ledger.projections.projector import FiguresProjector, InProcessProjection, run_in_process
@@ -181,12 +183,56 @@ def test_given_a_tracked_position_when_a_writer_replays_from_an_older_one_then_t
     view = open_figures_view(ledger.factory)
     InProcessProjection(ledger, view).catch_up()
     before, position = view.checksum(), view.position()
-    doomed = [("staff", STAFF, "2025-03")]
+    doomed = [("staff", STAFF, 2025)]
 
     with pytest.raises(ProjectionConflict):
         view.replace(doomed, [], expected=position - 1, position=position)
     with pytest.raises(IntegrityError):
         view.replace(doomed, [], expected=position, position=position)
+
+    assert view.position() == position
+    assert view.checksum() == before
+
+
+def test_given_a_projected_scenario_then_the_view_stores_one_row_per_subject_and_year_holding_exactly_its_figures(  # noqa: E501
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    """The stored layout: a row per subject and year with figures, each unpacking to exactly the
+    figures a recomputation gives that subject in that year; live and rebuilt rows are the same
+    bytes."""
+    full_scenario(ledger, clock)
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    live = sorted(view.stored_rows())
+    state = fold_log(ledger.recorder, ledger.head_position())
+    expected = year_rows(
+        figure_row(figure) for year in active_years(state) for figure in all_figures(state, year)
+    )
+
+    rebuild(ledger, view)
+
+    assert len(expected) >= 10
+    assert live == expected
+    assert sorted(view.stored_rows()) == expected
+    for stored in expected:
+        assert {(row.subject_kind, row.subject, row.year) for row in stored.unpacked()} == {
+            stored.scope
+        }
+
+
+def test_given_figures_of_a_subject_and_year_not_replaced_when_writing_them_then_nothing_is_written(
+    ledger: AssessmentLedger, clock: SettableClock
+) -> None:
+    full_scenario(ledger, clock)
+    view = open_figures_view(ledger.factory)
+    InProcessProjection(ledger, view).catch_up()
+    before, position = view.checksum(), view.position()
+    elsewhere = next(row for row in view.rows() if row.subject != STAFF)
+
+    with pytest.raises(ValueError, match="not replaced"):
+        view.replace(
+            [("staff", STAFF, 2025)], [elsewhere], expected=position, position=position + 1
+        )
 
     assert view.position() == position
     assert view.checksum() == before

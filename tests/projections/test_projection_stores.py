@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
-from projection_support import varied_history
+from projection_support import recomputed_checksum, varied_history
 
 from builders import full_scenario
 from ledger.application import AssessmentLedger
@@ -53,3 +55,68 @@ def test_given_the_same_commands_on_sqlite_and_postgres_when_projected_and_rebui
     on_postgres = _live_and_rebuilt(postgres_url, scenario)
 
     assert len({*on_sqlite, *on_postgres}) == 1
+
+
+_OLD_LAYOUT = {
+    # The per-figure table of the earlier layout, and its tracking row at the head.
+    "sqlite": [
+        "CREATE TABLE figures (subject_kind TEXT, subject TEXT, period TEXT, figure TEXT, "
+        "year INTEGER, policy_version TEXT, record BLOB)",
+        "INSERT INTO figures VALUES ('staff', 'S001', '2025-03', 'bonus', 2025, 'v', x'00')",
+        "INSERT INTO tracking (application_name, notification_id) "
+        "VALUES ('ledger.figures', {head})",
+    ],
+    "postgres": [
+        "CREATE TABLE ledger_figures (subject_kind text, subject text, period text, "
+        "figure text, year integer, policy_version text, record bytea)",
+        "INSERT INTO ledger_figures VALUES ('staff', 'S001', '2025-03', 'bonus', 2025, 'v', "
+        "'\\x00')",
+        "INSERT INTO ledger_tracking (application_name, notification_id) "
+        "VALUES ('ledger.figures', {head})",
+    ],
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_given_figures_kept_in_the_earlier_per_figure_layout_when_the_store_is_opened_again_then_they_are_built_anew_from_the_log(  # noqa: E501
+    store: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """An upgraded store: the old table is dropped, its tracking row is not read, and the view
+    catches up from the start of the log to the figures a recomputation gives."""
+    path = tmp_path / "ledger.sqlite3"
+    url = f"sqlite:///{path}" if store == "sqlite" else postgres_url
+    with _ledger(url) as (ledger, clock):
+        full_scenario(ledger, clock)
+        open_figures_view(ledger.factory)  # its tracking table, as an earlier version made it
+        head = ledger.head_position()
+        for statement in _OLD_LAYOUT[store]:
+            _execute(url, path, statement.format(head=head))
+
+    with _ledger(url) as (ledger, _):
+        view = open_figures_view(ledger.factory)
+        assert view.position() == 0
+        assert view.rows() == []
+        assert not _has_table(url, path, "figures" if store == "sqlite" else "ledger_figures")
+        InProcessProjection(ledger, view).catch_up()
+
+        assert view.position() == head
+        assert view.checksum() == recomputed_checksum(ledger)
+
+
+def _execute(url: str, path: Path, statement: str) -> None:
+    if url.startswith("sqlite"):
+        with sqlite3.connect(path) as conn:
+            conn.execute(statement)
+        return
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement.encode())
+
+
+def _has_table(url: str, path: Path, name: str) -> bool:
+    if url.startswith("sqlite"):
+        with sqlite3.connect(path) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone()
+        return found is not None
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT to_regclass(%s)", [name]).fetchone() != (None,)

@@ -1,23 +1,24 @@
 """The figures projector (the same code on every store) and its drivers.
 
 The projector keeps the policy's `LedgerState` in memory. Given the next notifications it applies
-them as facts in log order, works out which (subject, period) pairs they change, recomputes those
-figures with the pure policy and replaces their rows, writing the rows and the new position in
-one transaction that only succeeds from the position the projector started from.
+them as facts in log order, works out which (subject, year) pairs they change, recomputes every
+figure of those with the pure policy and replaces their rows (the view stores one row per subject
+and year), writing the rows and the new position in one transaction that only succeeds from the
+position the projector started from.
 
 Which figures a fact changes (anything else changes no figure; a figure's trace lists only the
-events of its own period, so an entry changes only the periods that contain its incident date):
+events of its own period, so an entry changes only the year of its incident date):
 
 - a staff member's registration, assignment or release: that person, every year, and every unit
   they were ever assigned to, every year (headcounts, D-03 credits, head-liability debtors);
-- a staff deduction, its amendment or revocation: that person's month, quarter, half-year and
-  year of the incident, and for every unit they were ever assigned to the incident's quarter and
-  year (D-03 credits, or the entry left out as another window's);
-- a veto case or its revocation: that person, every period of the year of the incident (D-12:
-  windows do not read vetoes);
+- a staff deduction, its amendment or revocation: that person's year of the incident, and the
+  same year of every unit they were ever assigned to (D-03 credits, or the entry left out as
+  another window's);
+- a veto case or its revocation: that person's year of the incident (D-12: windows do not read
+  vetoes);
 - a unit opened, or a head or leader in charge appointed: the unit and everybody ever assigned to
   it, every year (head-liability debtors);
-- a window deduction, its amendment or revocation: the unit's quarter and year of the incident;
+- a window deduction, its amendment or revocation: the unit's year of the incident;
 - a policy adoption: everything;
 - a fact that makes a year active for the first time: every subject in that year.
 
@@ -42,12 +43,8 @@ from ledger.policy import (
     Fact,
     Figure,
     LedgerState,
-    period_of,
-    periods_of_year,
     staff_figures,
-    staff_period_figures,
     window_figures,
-    window_period_figures,
 )
 from ledger.projections.figures import (
     FigureRow,
@@ -58,21 +55,12 @@ from ledger.projections.figures import (
     open_figures_view,
 )
 from ledger.projections.log import PAGE, fact_of, fold_log, pages
-from ledger.values import Period, PeriodKind, UnitKind
+from ledger.values import UnitKind
 
 log = logging.getLogger(__name__)
 
 ALL_YEARS = -1
-"""In a changed (kind, subject, year, period): every active year."""
-
-ALL_PERIODS = ""
-"""In a changed (kind, subject, year, period): every period of the year."""
-
-_ENTRY_PERIODS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.YEAR)
-_YEAR_PERIODS = {
-    "staff": _ENTRY_PERIODS,
-    "unit": (PeriodKind.QUARTER, PeriodKind.YEAR),
-}
+"""In a changed (kind, subject, year): every active year."""
 
 
 def _has_figures(state: LedgerState, kind: str, subject: str, year: int) -> bool:
@@ -94,37 +82,19 @@ def subject_figures(state: LedgerState, kind: str, subject: str, year: int) -> t
     return window_figures(state, subject, year)
 
 
-def subject_period_figures(
-    state: LedgerState, kind: str, subject: str, period: Period
-) -> tuple[Figure, ...]:
-    """A subject's figures of one period, exactly as `all_figures` holds them."""
-    if not _has_figures(state, kind, subject, int(period.key[:4])):
-        return ()
-    if kind == "staff":
-        return staff_period_figures(state, subject, period)
-    return window_period_figures(state, subject, period)
-
-
 class _Changes:
-    """What the facts of one batch changed: (kind, subject, year, period key) with ALL_YEARS and
-    ALL_PERIODS standing for every active year and every period of a year."""
+    """What the facts of one batch changed: (kind, subject, year), with ALL_YEARS standing for
+    every active year."""
 
     def __init__(self) -> None:
         self.everything = False
-        self.subjects: set[tuple[str, str, int, str]] = set()
+        self.subjects: set[tuple[str, str, int]] = set()
         self.new_years: set[int] = set()
         self.new_members: dict[tuple[str, str], int] = {}
         """(unit code, staff number) assigned for the first time, with the position."""
 
-    def add(
-        self, kind: str, subject: str, year: int = ALL_YEARS, period: str = ALL_PERIODS
-    ) -> None:
-        self.subjects.add((kind, subject, year, period))
-
-    def entry(self, kind: str, subject: str, day: date) -> None:
-        """The periods an entry dated `day` counts in, for a subject."""
-        for period_kind in _YEAR_PERIODS[kind]:
-            self.add(kind, subject, day.year, period_of(period_kind, day).key)
+    def add(self, kind: str, subject: str, year: int = ALL_YEARS) -> None:
+        self.subjects.add((kind, subject, year))
 
 
 class FiguresProjector:
@@ -250,13 +220,13 @@ class FiguresProjector:
                 day = staff.vetoes[payload["veto"]].occurred_on
             if day is None:
                 return
+            # A veto bars quarters from its own (D-14) and the year's figures: the whole year,
+            # like an entry (D-12: windows do not read vetoes).
+            changes.add("staff", number, day.year)
             if "Veto" in topic:
-                # A veto bars quarters from its own (D-14) and the year's figures: the whole year.
-                changes.add("staff", number, day.year)
                 return
-            changes.entry("staff", number, day)
             for unit_code in self._memberships(number):
-                changes.entry("unit", unit_code, day)
+                changes.add("unit", unit_code, day.year)
         elif topic.startswith("ledger.window."):
             if topic == "ledger.window.Opened.v1":
                 self._unit_streams[fact.stream_id] = payload["code"]
@@ -280,7 +250,7 @@ class FiguresProjector:
             ):
                 day = unit.deductions[payload["deduction"]].occurred_on
             if day is not None:
-                changes.entry("unit", unit.code, day)
+                changes.add("unit", unit.code, day.year)
         elif topic == "ledger.policy.PolicyAdopted.v1":
             changes.everything = True
 
@@ -288,44 +258,23 @@ class FiguresProjector:
         return [("staff", s) for s in self.state.staff] + [("unit", u) for u in self.state.units]
 
     def _recompute(self, changes: _Changes) -> tuple[list[Scope], list[FigureRow]]:
-        whole_years: set[tuple[str, str, int]] = set()
-        periods: set[tuple[str, str, str]] = set()
+        """The subjects and years the changes touch, and every figure of each (the view stores
+        and replaces them one subject and year at a time)."""
         active = set(self.state.year_positions)  # `active_years`, as a set
+        scopes: set[Scope] = set()
         if changes.everything:
-            whole_years = {(k, s, y) for k, s in self._everyone() for y in active}
+            scopes = {(k, s, y) for k, s in self._everyone() for y in active}
         else:
-            for kind, subject, year, period in changes.subjects:
+            for kind, subject, year in changes.subjects:
                 years = active if year == ALL_YEARS else {year} & active
-                if period == ALL_PERIODS:
-                    whole_years.update((kind, subject, y) for y in years)
-                elif years:
-                    periods.add((kind, subject, period))
+                scopes.update((kind, subject, y) for y in years)
             if changes.new_years:
-                whole_years.update(
-                    (k, s, y) for k, s in self._everyone() for y in changes.new_years
-                )
-        for kind, subject, year in whole_years:
-            periods.update(
-                (kind, subject, p.key)
-                for period_kind in _YEAR_PERIODS[kind]
-                for p in periods_of_year(year, period_kind)
-            )
-        ordered = sorted(periods)
-        # A window's year reads its four quarters: when the year is recomputed, its quarters are
-        # computed once, for the year and for whichever quarters changed.
-        unit_years = {(s, k) for kind, s, k in periods if kind == "unit" and len(k) == 4}
-        rows: list[FigureRow] = []
-        for subject, year_key in sorted(unit_years):
-            rows += [
-                figure_row(figure)
-                for figure in subject_figures(self.state, "unit", subject, int(year_key))
-                if ("unit", subject, figure.period.key) in periods
-            ]
-        rows += [
+                scopes.update((k, s, y) for k, s in self._everyone() for y in changes.new_years)
+        ordered = sorted(scopes)
+        rows = [
             figure_row(figure)
-            for kind, subject, key in ordered
-            if not (kind == "unit" and (subject, key[:4]) in unit_years)
-            for figure in subject_period_figures(self.state, kind, subject, Period.parse(key))
+            for kind, subject, year in ordered
+            for figure in subject_figures(self.state, kind, subject, year)
         ]
         return ordered, rows
 

@@ -2,13 +2,14 @@
 
 Fold the log once up to the head position read at the start (`log.fold_log`: on PostgreSQL one
 binary server-side cursor in log order, elsewhere the recorder's pages of 10,000), compute every
-figure of every active year with the pure policy, then in one transaction delete every row and
-the tracking, insert the rows (PostgreSQL: binary COPY; SQLite: executemany) and track the head.
-The result is the one live processing reaches: the view's checksum is the same.
+figure of every active year with the pure policy, packed one row per subject and year as the view
+stores them, then in one transaction delete every row and the tracking, insert the rows
+(PostgreSQL: binary COPY; SQLite: executemany) and track the head. The result is the one live
+processing reaches: the view's checksum is the same.
 
 On a large log the computing is shared by forked worker processes (`processes`), each of which
-computes the figures of every n-th subject from the folded state it inherits and sends the rows
-back in chunks; the writing streams them into the one transaction as they arrive, so the
+computes the figures of every n-th subject from the folded state it inherits and sends the packed
+rows back in chunks; the writing streams them into the one transaction as they arrive, so the
 database's work overlaps the computing. Which process computed a row changes nothing in it.
 """
 
@@ -26,7 +27,7 @@ from multiprocessing.connection import Connection, wait
 
 from ledger.application import AssessmentLedger
 from ledger.policy import LedgerState, active_years
-from ledger.projections.figures import FigureRow, FiguresView, figure_row
+from ledger.projections.figures import FiguresView, YearRow, figure_row, packed
 from ledger.projections.log import fold_log
 from ledger.projections.projector import subject_figures
 
@@ -34,8 +35,8 @@ PARALLEL_FROM = 100_000
 """Events from which a rebuild computes in several processes by default (below it, forking
 costs more than it saves)."""
 
-_CHUNK = 5_000
-"""Rows a worker process sends at a time."""
+_CHUNK = 200
+"""Rows (subject-years, about 40 figures each) a worker process sends at a time."""
 
 Subject = tuple[str, str]
 """(subject kind, subject id)."""
@@ -48,6 +49,7 @@ class Rebuilt:
     position: int
     events: int
     rows: int
+    """Figures (stored one row per subject and year)."""
     years: tuple[int, ...]
     processes: int
     fold_seconds: float
@@ -118,18 +120,18 @@ def rebuild(
         if workers <= 1:
             if on_phase is not None:
                 on_phase("computing")
-            rows: Sequence[FigureRow] = list(_rows(state, years, subjects))
+            rows: Sequence[YearRow] = list(_rows(state, years, subjects))
             computed = time.perf_counter()
             if on_phase is not None:
                 on_phase("writing")
-            view.reset(rows, head, state.year_positions, state.member_positions)
-            count = len(rows)
+            view.reset_packed(rows, head, state.year_positions, state.member_positions)
+            count = sum(_figures_in(row) for row in rows)
         else:
             if on_phase is not None:
                 on_phase("computing and writing")
             computed = folded
             counted = _Counted(_rows_in_processes(state, years, subjects, workers))
-            view.reset(counted, head, state.year_positions, state.member_positions)
+            view.reset_packed(counted, head, state.year_positions, state.member_positions)
             count = counted.count
         written = time.perf_counter()
     finally:
@@ -149,25 +151,30 @@ def rebuild(
 
 def _rows(
     state: LedgerState, years: Sequence[int], subjects: Sequence[Subject]
-) -> Iterator[FigureRow]:
-    """Every figure of the subjects in the years, as rows (subject by subject: the order of the
-    rows does not matter to the view)."""
+) -> Iterator[YearRow]:
+    """Every figure of the subjects in the years, packed one row per subject and year (the order
+    of the rows does not matter to the view)."""
     for year in years:
         for kind, subject in subjects:
-            for figure in subject_figures(state, kind, subject, year):
-                yield figure_row(figure)
+            figures = subject_figures(state, kind, subject, year)
+            if figures:
+                yield packed([figure_row(figure) for figure in figures])
+
+
+def _figures_in(row: YearRow) -> int:
+    return row.figures.count(b"\n") + 1
 
 
 class _Counted:
-    """An iterable of rows that counts what was taken from it."""
+    """An iterable of rows that counts the figures taken from it."""
 
-    def __init__(self, rows: Iterator[FigureRow]) -> None:
+    def __init__(self, rows: Iterator[YearRow]) -> None:
         self._rows = rows
         self.count = 0
 
-    def __iter__(self) -> Iterator[FigureRow]:
+    def __iter__(self) -> Iterator[YearRow]:
         for row in self._rows:
-            self.count += 1
+            self.count += _figures_in(row)
             yield row
 
 
@@ -178,7 +185,7 @@ through a pipe."""
 
 def _rows_in_processes(
     state: LedgerState, years: Sequence[int], subjects: Sequence[Subject], workers: int
-) -> Iterator[FigureRow]:
+) -> Iterator[YearRow]:
     """The rows of `_rows`, computed by `workers` forked processes (worker i takes every
     `workers`-th subject from i), yielded as their chunks arrive."""
     global _forked_state
@@ -213,7 +220,7 @@ def _rows_in_processes(
                 elif isinstance(message, str):
                     raise RuntimeError(f"a rebuild process failed:\n{message}")
                 else:
-                    yield from map(FigureRow._make, message)
+                    yield from map(YearRow._make, message)
         for child in children:
             child.join()
             if child.exitcode != 0:
