@@ -1,0 +1,100 @@
+"""A fold of the whole log on PostgreSQL reads its pages ahead in a thread: the same state as
+the library's pages give, failures raised to the caller, nothing left running."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import datetime
+
+import pytest
+from eventsourcing.persistence import DataError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL
+
+from builders import full_scenario
+from ledger.application import AssessmentLedger
+from ledger.clock import CENTER_TIMEZONE, SettableClock
+from ledger.policy import LedgerState, active_years, all_figures, checksum
+from ledger.projections import log
+from ledger.projections.log import fact_of, fold_log, pages
+from ledger.settings import Settings
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def postgres_ledger(postgres_url: str) -> Iterator[AssessmentLedger]:
+    clock = SettableClock(datetime(2025, 3, 10, 9, 30, tzinfo=CENTER_TIMEZONE))
+    ledger = AssessmentLedger(
+        env=Settings(database_url=postgres_url).eventsourcing_env(), clock=clock
+    )
+    full_scenario(ledger, clock)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _read_ahead_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ledger-fold-read-ahead"]
+
+
+def _figures_checksum(state: LedgerState) -> str:
+    return checksum(f for year in active_years(state) for f in all_figures(state, year))
+
+
+def test_given_small_pages_when_the_log_is_folded_reading_ahead_then_the_state_equals_a_fold_of_the_librarys_pages(  # noqa: E501
+    postgres_ledger: AssessmentLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log, "BULK_PAGE", 7)  # many pages, more than the read-ahead holds
+    head = postgres_ledger.head_position()
+    seen: list[tuple[int, int]] = []
+
+    read_ahead = fold_log(postgres_ledger.recorder, head, on_page=lambda *page: seen.append(page))
+    paged = LedgerState()
+    for notifications in pages(postgres_ledger.recorder, 0, head, 5):
+        for notification in notifications:
+            paged.apply(fact_of(notification))
+
+    assert isinstance(postgres_ledger.recorder, PostgresApplicationRecorder)
+    assert read_ahead.position == paged.position == head
+    assert _figures_checksum(read_ahead) == _figures_checksum(paged)
+    assert sum(count for _, count in seen) == head > 7 * log.READ_AHEAD
+    assert seen[-1][0] == head
+    assert _read_ahead_threads() == []
+
+
+def test_given_a_fold_that_stops_after_its_first_page_then_the_reading_thread_ends(
+    postgres_ledger: AssessmentLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log, "BULK_PAGE", 3)
+    recorder = postgres_ledger.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    statement = SQL(
+        "SELECT notification_id FROM ledger_events "
+        "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id"
+    )
+
+    with closing(log._read_ahead(recorder.datastore, statement, (0, 1000))) as read:
+        first = next(read)
+
+    assert [row[0] for row in first] == [1, 2, 3]
+    assert _read_ahead_threads() == []
+    assert fold_log(recorder, postgres_ledger.head_position()).position > 0  # connection returned
+
+
+def test_given_a_read_that_fails_when_folding_then_the_error_reaches_the_caller(
+    postgres_ledger: AssessmentLedger,
+) -> None:
+    recorder = postgres_ledger.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    statement = SQL(
+        "SELECT 1 / (notification_id - %s - 1) FROM ledger_events WHERE notification_id <= %s"
+    )
+
+    with pytest.raises(DataError, match="division by zero"):
+        list(log._read_ahead(recorder.datastore, statement, (0, 1000)))
+
+    assert _read_ahead_threads() == []
