@@ -80,7 +80,7 @@ from ledger.demo import (
 )
 from ledger.demo import DemoPlan as _DemoPlan
 from ledger.projections.as_of import subject_figures_as_of
-from ledger.projections.figures import open_figures_view
+from ledger.projections.figures import VIEW_NAME, open_figures_view
 from ledger.projections.projector import FiguresProjector
 from ledger.projections.rebuild import rebuild
 from ledger.settings import Settings
@@ -362,7 +362,8 @@ class _Listener:
 def _view_position(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT notification_id FROM ledger_tracking WHERE application_name = 'ledger.figures.by-year'"
+            "SELECT notification_id FROM ledger_tracking WHERE application_name = %s",
+            [VIEW_NAME],
         ).fetchone()
     return int(row[0]) if row else 0
 

@@ -348,7 +348,12 @@ def compact_record(figure: Figure) -> dict[str, Any]:
 
 def compact_bytes(figure: Figure) -> bytes:
     """`compact_record` written as `canonical_bytes` writes the canonical record."""
-    return _encoder(type(figure), figure=True, compact=True)(figure).encode("utf-8")
+    return compact_text(figure).encode("utf-8")
+
+
+def compact_text(figure: Figure) -> str:
+    """`compact_bytes` as text (for writers that join many records before encoding them)."""
+    return _encoder(type(figure), figure=True, compact=True)(figure)
 
 
 # The direct encoder behind canonical_bytes. Member names are sorted once per class; values are

@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection, wait
 
 from ledger.application import AssessmentLedger
 from ledger.policy import LedgerState, active_years
-from ledger.projections.figures import FiguresView, YearRow, figure_row, packed
+from ledger.projections.figures import FiguresView, YearRow, year_row
 from ledger.projections.log import fold_log
 from ledger.projections.projector import subject_figures
 
@@ -158,7 +158,7 @@ def _rows(
         for kind, subject in subjects:
             figures = subject_figures(state, kind, subject, year)
             if figures:
-                yield packed([figure_row(figure) for figure in figures])
+                yield year_row(figures)
 
 
 def _figures_in(row: YearRow) -> int:
