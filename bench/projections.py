@@ -26,7 +26,8 @@ measured in one run:
 (f) as-of replay of one window, the same way: the members by then from the view's index of
     unit members, the figures replayed from the streams of the unit and those members.
 (e) and (f) start after a CHECKPOINT, and so does (a): what the rebuilds (or the generation)
-wrote is on disk by then, and no background flush runs during the measurement.
+wrote is on disk by then, and no background flush runs during the measurement. They are measured
+twice: right after the rebuilds, and again at the end of the run, minutes later.
 
 The stress ledger: many centers' worth of the demo year in one log. Each center is the demo's
 2025 (`ledger.demo`: 157 staff, 31 units, ~1,000 deductions with their incident records,
@@ -502,6 +503,22 @@ def _checkpoint(url: str) -> None:
         conn.execute("CHECKPOINT")
 
 
+def _as_of_lines(when: str, staff: Sequence[float], windows: Sequence[float]) -> list[str]:
+    """The table's rows for (e) and (f) measured at one time."""
+    return [
+        f"| (e) as-of read of one staff member as the API makes it, {when}, {len(staff)} "
+        f"samples, p50 / p99 | {statistics.median(staff):.1f} / "
+        f"**{_percentile(staff, 0.99):.1f}** ms | | |",
+        f"| (f) as-of read of one window as the API makes it, {when}, {len(windows)} samples, "
+        f"p50 / p99 | {statistics.median(windows):.1f} / {_percentile(windows, 0.99):.1f} ms "
+        "| | |",
+    ]
+
+
+def _verdict(latencies: Sequence[float], limit: float) -> str:
+    return "met" if _percentile(latencies, 0.99) <= limit else "missed"
+
+
 def _percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -561,17 +578,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The rebuilds' rows are still being written to disk in the background: measured during
     # that flush, a read's p99 is tens of times its steady state (140 ms against 6 ms here).
+    # Right after the rebuilds the machine is also still settling (on these virtual machines
+    # the host takes back the memory they used), so (e) and (f) are measured again at the end.
     _checkpoint(url)
-    report("(e) as-of replay of one staff member")
+    report("(e) as-of replay of one staff member, right after the rebuilds")
     replays = as_of_replay(url, head, args.as_of_samples, rng, args.centers)
-    report("(f) as-of replay of one window")
+    report("(f) as-of replay of one window, right after the rebuilds")
     window_replays = window_as_of_replay(url, head, args.as_of_samples, rng, args.centers)
-
-    # The cached database keeps only the log: the rebuilt figures (about a gigabyte) go.
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE ledger_figures_by_year, ledger_figure_years, ledger_unit_members")
-        conn.execute("DELETE FROM ledger_tracking WHERE application_name LIKE 'ledger.figures%'")
-        conn.execute("VACUUM ledger_figures_by_year")
 
     run_url = url + "_run"
     report(f"copying to {database_name(run_url)} for the writing measurements")
@@ -618,6 +631,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         drop_database(run_url)
 
+    _checkpoint(url)
+    report("(e) and (f) again, minutes after the rebuilds")
+    settled = as_of_replay(url, head, args.as_of_samples, rng, args.centers)
+    window_settled = window_as_of_replay(url, head, args.as_of_samples, rng, args.centers)
+
+    # The cached database keeps only the log: the rebuilt figures go.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE ledger_figures_by_year, ledger_figure_years, ledger_unit_members")
+        conn.execute("DELETE FROM ledger_tracking WHERE application_name LIKE 'ledger.figures%'")
+        conn.execute("VACUUM ledger_figures_by_year")
+
     rebuild_rate = rebuilt.events / rebuilt.seconds
     alone_rate = alone.events / alone.seconds
     lines = [
@@ -644,18 +668,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"| **{statistics.median(spread):.1f}** / {_percentile(spread, 0.99):.1f} ms | | |",
         f"| (d) lag, one person's 100 deductions in one month, median / p99 "
         f"| **{statistics.median(one):.1f}** / {_percentile(one, 0.99):.1f} ms | | |",
-        f"| (e) as-of read of one staff member as the API makes it, {len(replays)} samples, "
-        f"p50 / p99 "
-        f"| {statistics.median(replays):.1f} / **{_percentile(replays, 0.99):.1f}** ms | | |",
-        f"| (f) as-of read of one window as the API makes it, {len(window_replays)} samples, "
-        f"p50 / p99 "
-        f"| {statistics.median(window_replays):.1f} / {_percentile(window_replays, 0.99):.1f} ms "
-        "| | |",
+        *_as_of_lines("right after the rebuilds", replays, window_replays),
+        *_as_of_lines("minutes later", settled, window_settled),
         "",
         "Targets: rebuild >= 0.20 of the raw read "
         f"({'met' if rebuild_rate / raw_rate >= 0.2 else 'missed'}); lag median <= 10 ms "
         f"({'met' if max(statistics.median(spread), statistics.median(one)) <= 10 else 'missed'}); "
-        f"as-of p99 <= 20 ms ({'met' if _percentile(replays, 0.99) <= 20 else 'missed'}).",
+        f"as-of p99 <= 20 ms ({_verdict(replays, 20)} right after the rebuilds, "
+        f"{_verdict(settled, 20)} minutes later).",
         "",
         f"Ceiling: reading and folding the log alone took {rebuilt.fold_seconds:.1f} s, "
         f"{raw_seconds / rebuilt.fold_seconds:.3f} of the raw read: no rebuild that computes "
