@@ -459,20 +459,14 @@ def as_of_replay(
     """(e) One staff member's figures as known at a random position, as the API's `?as_of=`
     asks for them (the years from the rebuilt view, the figures from the person's streams),
     in ms."""
-    ledger = _ledger(url)
-    try:
-        view = open_figures_view(ledger.factory)
-        latencies = []
-        for index in range(samples + 10):
-            number = f"C{rng.randrange(centers):03d}-S{rng.randrange(1, 158):04d}"
-            position = rng.randrange(1, head + 1)
-            started = time.perf_counter()
-            subject_figures_as_of(ledger, view, "staff", number, position)
-            if index >= 10:  # warm-up
-                latencies.append((time.perf_counter() - started) * 1000)
-        return latencies
-    finally:
-        ledger.close()
+    return _replays(
+        url,
+        head,
+        samples,
+        rng,
+        "staff",
+        lambda: f"C{rng.randrange(centers):03d}-S{rng.randrange(1, 158):04d}",
+    )
 
 
 def window_as_of_replay(
@@ -481,15 +475,35 @@ def window_as_of_replay(
     """(f) One window's figures as known at a random position, as the API's `?as_of=` asks for
     them (the members from the view's index, the figures from their streams), in ms."""
     windows = [code for code, unit in UNIT_SPECS.items() if unit.kind is UnitKind.WINDOW]
+    return _replays(
+        url,
+        head,
+        samples,
+        rng,
+        "unit",
+        lambda: f"C{rng.randrange(centers):03d}-{rng.choice(windows)}",
+    )
+
+
+def _replays(
+    url: str,
+    head: int,
+    samples: int,
+    rng: random.Random,
+    kind: str,
+    subject: Callable[[], str],
+) -> list[float]:
+    """The latencies in ms of `samples` as-of reads of random subjects (`subject()`) of a kind
+    at random positions, after ten not counted."""
     ledger = _ledger(url)
     try:
         view = open_figures_view(ledger.factory)
         latencies = []
         for index in range(samples + 10):
-            code = f"C{rng.randrange(centers):03d}-{rng.choice(windows)}"
+            chosen = subject()
             position = rng.randrange(1, head + 1)
             started = time.perf_counter()
-            subject_figures_as_of(ledger, view, "unit", code, position)
+            subject_figures_as_of(ledger, view, kind, chosen, position)
             if index >= 10:  # warm-up
                 latencies.append((time.perf_counter() - started) * 1000)
         return latencies

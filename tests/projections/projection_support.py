@@ -16,6 +16,7 @@ from builders import (
     UNASSIGNED,
     WINDOW,
     at,
+    full_scenario,
     record,
     seed_organisation,
 )
@@ -101,6 +102,14 @@ def varied_history(ledger: AssessmentLedger, clock: SettableClock) -> None:
     assert veto.number is not None
     ledger.revoke_veto_case(CLERK, UNASSIGNED, veto.number, date(2026, 1, 10), "not proven")
     record(ledger, "INC-V-9", item_code="DSC-07", occurred_on=date(2026, 1, 5))
+
+
+def projected_full_scenario(ledger: AssessmentLedger, clock: SettableClock) -> FiguresView:
+    """The full scenario's figures, projected live up to the head."""
+    full_scenario(ledger, clock)
+    projection = InProcessProjection(ledger)
+    projection.catch_up()
+    return projection.view
 
 
 def projected_varied_history(ledger: AssessmentLedger, clock: SettableClock) -> FiguresView:

@@ -9,7 +9,12 @@ from datetime import date
 
 import pytest
 from eventsourcing.persistence import IntegrityError
-from projection_support import projected_varied_history, recomputed_checksum, varied_history
+from projection_support import (
+    projected_full_scenario,
+    projected_varied_history,
+    recomputed_checksum,
+    varied_history,
+)
 
 from builders import STAFF, full_scenario, record, seed_organisation
 from ledger.application import AssessmentLedger
@@ -163,9 +168,7 @@ def test_given_a_rebuilt_view_when_live_processing_continues_then_it_still_equal
 def test_given_processed_events_when_they_are_processed_again_then_nothing_changes(
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    full_scenario(ledger, clock)
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
+    view = projected_full_scenario(ledger, clock)
     before, position = view.checksum(), view.position()
     notifications = ledger.recorder.select_notifications(1, 10_000)
 
@@ -179,9 +182,7 @@ def test_given_processed_events_when_they_are_processed_again_then_nothing_chang
 def test_given_a_tracked_position_when_a_writer_replays_from_an_older_one_then_the_transaction_writes_nothing(  # noqa: E501
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    full_scenario(ledger, clock)
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
+    view = projected_full_scenario(ledger, clock)
     before, position = view.checksum(), view.position()
     doomed = [("staff", STAFF, 2025)]
 
@@ -200,9 +201,7 @@ def test_given_a_projected_scenario_then_the_view_stores_one_row_per_subject_and
     """The stored layout: a row per subject and year with figures, each unpacking to exactly the
     figures a recomputation gives that subject in that year; live and rebuilt rows are the same
     bytes."""
-    full_scenario(ledger, clock)
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
+    view = projected_full_scenario(ledger, clock)
     live = sorted(view.stored_rows())
     state = fold_log(ledger.recorder, ledger.head_position())
     expected = year_rows(
@@ -223,9 +222,7 @@ def test_given_a_projected_scenario_then_the_view_stores_one_row_per_subject_and
 def test_given_figures_of_a_subject_and_year_not_replaced_when_writing_them_then_nothing_is_written(
     ledger: AssessmentLedger, clock: SettableClock
 ) -> None:
-    full_scenario(ledger, clock)
-    view = open_figures_view(ledger.factory)
-    InProcessProjection(ledger, view).catch_up()
+    view = projected_full_scenario(ledger, clock)
     before, position = view.checksum(), view.position()
     elsewhere = next(row for row in view.rows() if row.subject != STAFF)
 
