@@ -292,10 +292,8 @@ class LedgerState:
         self._unit_streams: dict[str, UnitRecord] = {}
         self._round_streams: dict[str, RoundRecord] = {}
         self._versions: dict[str, int] = {}
-        self._members_ever: dict[str, set[str]] = {}
-        self.member_positions: dict[tuple[str, str], int] = {}
-        """For each (unit code, staff number) ever assigned, the position of the first such
-        assignment: an index that lets a window be replayed from its members' streams alone."""
+        self._members_ever: dict[str, dict[str, int]] = {}
+        """Unit code -> staff number -> the position of the person's first assignment to it."""
         self._handlers: dict[str, Callable[[Fact], None]] = {
             "ledger.staff.Registered.v1": self._registered,
             "ledger.staff.Assigned.v1": self._assigned,
@@ -328,6 +326,20 @@ class LedgerState:
         """The staff numbers of everyone ever assigned to the unit (an index: the window rules
         read only these people, not every staff member)."""
         return frozenset(self._members_ever.get(unit_code, ()))
+
+    @property
+    def member_positions(self) -> dict[tuple[str, str], int]:
+        """Each (unit code, staff number) ever assigned, with the position of the first such
+        assignment: the index that lets a window be replayed from its members' streams alone."""
+        return {
+            (code, number): position
+            for code, members in self._members_ever.items()
+            for number, position in members.items()
+        }
+
+    def first_assigned(self, unit_code: str, staff_number: str) -> int | None:
+        """The position of the person's first assignment to the unit, if any."""
+        return self._members_ever.get(unit_code, {}).get(staff_number)
 
     def apply(self, fact: Fact) -> None:
         """Apply the next fact of the log; raise FactError if it does not fit (the state is
@@ -402,8 +414,7 @@ class LedgerState:
             Membership(unit_code, _day(fact.payload, "effective_on"), fact.ref)
         )
         self._year_seen(staff.memberships[-1].start, fact)
-        self._members_ever.setdefault(unit_code, set()).add(staff.staff_number)
-        self.member_positions.setdefault((unit_code, staff.staff_number), fact.position)
+        self._members_ever.setdefault(unit_code, {}).setdefault(staff.staff_number, fact.position)
 
     def _released(self, fact: Fact) -> None:
         staff = self._staff_of(fact)

@@ -206,9 +206,9 @@ class FiguresProjector:
                 for unit_code in self._memberships(number):
                     changes.add("unit", unit_code)
                 if topic == "ledger.staff.Assigned.v1":
-                    member = (payload["unit_code"], number)
-                    if state.member_positions.get(member) == fact.position:
-                        changes.new_members[member] = fact.position
+                    code = payload["unit_code"]
+                    if state.first_assigned(code, number) == fact.position:
+                        changes.new_members[(code, number)] = fact.position
                 return
             if topic == "ledger.staff.DeductionRecorded.v1":
                 day = staff.deductions[fact.version].occurred_on
