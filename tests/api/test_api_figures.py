@@ -196,6 +196,34 @@ def test_given_a_window_when_reading_its_figures_then_each_quarter_has_its_eligi
     assert quarters == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
 
 
+@pytest.mark.usefixtures("center")
+def test_given_a_members_deductions_when_asking_a_windows_figures_as_of_earlier_positions_then_its_quarter_counts_those_recorded_by_then(  # noqa: E501
+    client: TestClient, served_ledger: AssessmentLedger
+) -> None:
+    """D-03 as of a position: the window's Q1 counts its member's deductions recorded by then
+    (replayed from the streams of the unit and its members once the figures reach it)."""
+    caught_up(served_ledger)
+    history = served_ledger.history(served_ledger.staff_stream("S001"), limit=100)
+    first, second = history[2].position, history[3].position  # registered, assigned, deductions
+
+    def first_quarter(as_of: int) -> str:
+        response = client.get(f"/api/v1/units/W01/figures?as_of={as_of}&year=2025")
+        assert response.status_code == 200, response.text
+        assert response.json()["position"] == as_of
+        (total,) = [
+            item["record"]["total"]
+            for item in response.json()["items"]
+            if (item["period"], item["figure"]) == ("2025-Q1", "excellent_window")
+        ]
+        return str(total)
+
+    assert [first_quarter(first - 1), first_quarter(first), first_quarter(second)] == [
+        "0.0",
+        "0.5",
+        "1.0",
+    ]
+
+
 def position_recorded_by(ledger: AssessmentLedger, moment: datetime) -> int:
     """By definition: the last log position recorded at or before the moment (0 if none)."""
     logged = ledger.ledger_recorder.select_logged(range(1, ledger.head_position() + 1))
