@@ -76,9 +76,7 @@ from ledger.policy.rules import (
     period_of,
     periods_of_year,
     staff_figures,
-    staff_period_figures,
     window_figures,
-    window_period_figures,
 )
 from ledger.policy.working_days import (
     CalendarUnknown,
@@ -157,8 +155,6 @@ __all__ = [
     "periods_of_year",
     "quota_check",
     "staff_figures",
-    "staff_period_figures",
     "trace_ids",
     "window_figures",
-    "window_period_figures",
 ]

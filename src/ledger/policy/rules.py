@@ -288,7 +288,7 @@ def _vetoes(
 #
 # Each public rule takes the state, a staff number and a period. The private forms take the
 # record, the policy in force and the period's tally, so that the figures of one period share
-# one tally (`staff_period_figures`).
+# one tally (`_staff_period_figures`).
 
 
 def deduction_total(state: LedgerState, staff_number: str, period: Period) -> DeductionTotal:
@@ -633,20 +633,11 @@ def _home_unit_recommendation(
     )
 
 
-def staff_period_figures(
-    state: LedgerState, staff_number: str, period: Period
-) -> tuple[Figure, ...]:
-    """Every figure of a staff member for one period (month, quarter, half-year or year), in
-    key order: what `staff_figures` holds for that period."""
-    staff = _staff(state, staff_number)
-    figures = _staff_period_figures(state, staff, period, _staff_tally(staff, period))
-    return tuple(sorted(figures, key=lambda f: f.key))
-
-
 def _staff_period_figures(
     state: LedgerState, staff: StaffRecord, period: Period, tally: _Tally
 ) -> list[Figure]:
-    """`staff_period_figures` from the period's tally, in no particular order."""
+    """Every figure of a staff member for one period (month, quarter, half-year or year) from
+    the period's tally, in no particular order."""
     policy = _policy(state, period)
     kind = period.kind
     figures: list[Figure | None] = [_deduction_total(staff, period, policy, tally)]
@@ -779,15 +770,6 @@ def _annual_excellent_window(
         eligible=not disqualified,
         disqualified_in=disqualified,
     )
-
-
-def window_period_figures(state: LedgerState, unit_code: str, period: Period) -> tuple[Figure, ...]:
-    """A window's figures for one quarter or year (none for a month or half-year)."""
-    if period.kind is PeriodKind.QUARTER:
-        return (excellent_window(state, unit_code, period),)
-    if period.kind is PeriodKind.YEAR:
-        return (annual_excellent_window(state, unit_code, period),)
-    return ()
 
 
 # Everything at once
