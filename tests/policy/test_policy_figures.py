@@ -169,7 +169,7 @@ def test_compact_bytes_are_the_compact_record_through_json_dumps_and_name_the_tr
 def test_a_staff_members_year_holds_exactly_the_figures_of_each_of_its_periods() -> None:
     """Given the full scenario (amendments, revocations, vetoes, entries in every kind of
     period), then every staff member's figures of the year, computed from the year's tallies,
-    are byte for byte those computed period by period, as the live projection computes them."""
+    are byte for byte those computed period by period, each from its own tally."""
     state = _full_scenario_state()
     compared = 0
 

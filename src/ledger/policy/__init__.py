@@ -76,6 +76,7 @@ from ledger.policy.rules import (
     period_of,
     periods_of_year,
     staff_figures,
+    staff_period_figures,
     window_figures,
 )
 from ledger.policy.working_days import (
@@ -155,6 +156,7 @@ __all__ = [
     "periods_of_year",
     "quota_check",
     "staff_figures",
+    "staff_period_figures",
     "trace_ids",
     "window_figures",
 ]

@@ -633,6 +633,17 @@ def _home_unit_recommendation(
     )
 
 
+def staff_period_figures(
+    state: LedgerState, staff_number: str, period: Period
+) -> tuple[Figure, ...]:
+    """Every figure of a staff member for one period (month, quarter, half-year or year), in
+    key order, from the period's own tally: what `staff_figures` holds for that period (which
+    computes a year's periods from its months' tallies)."""
+    staff = _staff(state, staff_number)
+    figures = _staff_period_figures(state, staff, period, _staff_tally(staff, period))
+    return tuple(sorted(figures, key=lambda f: f.key))
+
+
 def _staff_period_figures(
     state: LedgerState, staff: StaffRecord, period: Period, tally: _Tally
 ) -> list[Figure]:
