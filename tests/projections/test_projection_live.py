@@ -3,6 +3,7 @@ pure policy, exactly once, and readable as soon as a command's position is reach
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -20,6 +21,7 @@ from builders import STAFF, full_scenario, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
 from ledger.policy import Fact, Figure, LedgerState, active_years, all_figures
+from ledger.projections import projector as projector_module
 from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import (
     FigureRow,
@@ -162,6 +164,45 @@ def test_given_a_rebuilt_view_when_live_processing_continues_then_it_still_equal
 
     InProcessProjection(ledger, view).catch_up()
 
+    assert view.checksum() == recomputed_checksum(ledger)
+
+
+def test_given_an_empty_view_over_a_long_log_when_the_projector_loads_then_it_rebuilds_in_bulk_and_equals_a_recomputation(  # noqa: E501
+    ledger: AssessmentLedger,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Far behind (at least `REBUILD_FROM` events, and at least half the log), the projector
+    rebuilds in bulk instead of recomputing every subject's year page after page."""
+    full_scenario(ledger, clock)
+    monkeypatch.setattr(projector_module, "REBUILD_FROM", ledger.head_position() // 2)
+    view = open_figures_view(ledger.factory)
+
+    with caplog.at_level(logging.INFO, logger=projector_module.__name__):
+        position = InProcessProjection(ledger, view).catch_up()
+
+    assert "rebuilding them in bulk" in caplog.text
+    assert position == view.position() == ledger.head_position()
+    assert view.checksum() == recomputed_checksum(ledger)
+
+
+def test_given_a_view_behind_by_less_than_half_the_log_when_the_projector_loads_then_it_catches_up_page_by_page(  # noqa: E501
+    ledger: AssessmentLedger,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    view = projected_full_scenario(ledger, clock)
+    for index in range(3):
+        record(ledger, f"INC-LATER-{index}", occurred_on=date(2025, 3, 3))
+    monkeypatch.setattr(projector_module, "REBUILD_FROM", 1)
+
+    with caplog.at_level(logging.INFO, logger=projector_module.__name__):
+        InProcessProjection(ledger, view).catch_up()
+
+    assert "rebuilding" not in caplog.text
+    assert view.position() == ledger.head_position()
     assert view.checksum() == recomputed_checksum(ledger)
 
 

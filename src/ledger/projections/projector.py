@@ -62,6 +62,12 @@ log = logging.getLogger(__name__)
 ALL_YEARS = -1
 """In a changed (kind, subject, year): every active year."""
 
+REBUILD_FROM = 10_000
+"""Events behind from which a projector that loads rebuilds the view in bulk first, when they
+are also at least half the log (an empty view over a long log: a new store layout, a new
+worker). Page by page, every page recomputes each subject and year it touches: from position 0
+the stress ledger took 19 minutes that way, against 76 s with the rebuild first."""
+
 
 def _has_figures(state: LedgerState, kind: str, subject: str, year: int) -> bool:
     year_end = date(year, 12, 31)
@@ -100,9 +106,14 @@ class _Changes:
 class FiguresProjector:
     """Keeps the figures view current from the log; not thread-safe (one driver calls it)."""
 
-    def __init__(self, ledger: AssessmentLedger, view: FiguresView) -> None:
+    def __init__(
+        self, ledger: AssessmentLedger, view: FiguresView, *, bulk_processes: int | None = 1
+    ) -> None:
+        """`bulk_processes`: the processes of a rebuild on loading far behind (`REBUILD_FROM`);
+        None for one per core, which forks: only where no other thread runs (the worker)."""
         self.ledger = ledger
         self.view = view
+        self.bulk_processes = bulk_processes
         self.state = LedgerState()
         self._staff_streams: dict[str, str] = {}
         self._unit_streams: dict[str, str] = {}
@@ -115,8 +126,15 @@ class FiguresProjector:
 
     def load(self) -> int:
         """Fold the log up to the view's position into memory and return it (writing only the
-        years a view from before it kept them lacks)."""
+        years and members a view from before it kept them lacks); far behind (`REBUILD_FROM`),
+        rebuild the view in bulk first."""
         tracked = self.view.position()
+        behind = self.ledger.head_position() - tracked
+        if behind >= REBUILD_FROM and 2 * behind >= self.ledger.head_position():
+            from ledger.projections.rebuild import rebuild  # which imports this module
+
+            log.info("the figures are %d events behind: rebuilding them in bulk", behind)
+            tracked = rebuild(self.ledger, self.view, processes=self.bulk_processes).position
         self.state = fold_log(self.ledger.recorder, tracked)
         # The log may end in gaps (PostgreSQL): the view's position is the one to continue from.
         self.state.position = max(self.state.position, tracked)
@@ -406,7 +424,8 @@ def run_worker(
     up to `batch`, each in one transaction with its position. Killed at any point it loses
     nothing: the next run starts again from the last committed position. If another writer moved
     the position (a rebuild), it reloads and subscribes again from there."""
-    projector = FiguresProjector(ledger, view)
+    # Loading far behind rebuilds in processes forked before the subscription's thread starts.
+    projector = FiguresProjector(ledger, view, bulk_processes=None)
     while not stop.requested:
         projector.load()
         arrived: queue.SimpleQueue[object] = queue.SimpleQueue()
