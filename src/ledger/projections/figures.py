@@ -113,12 +113,8 @@ def packed(rows: Sequence[FigureRow]) -> YearRow:
     for row in sorted(rows, key=lambda r: (r.period, r.figure)):
         if (row.subject_kind, row.subject, row.year) != scope:
             raise ValueError(f"figure {row.key} is not of {scope}")
-        lines.append(
-            b"\t".join((row.period.encode(), row.figure.encode(), row.policy_version.encode()))
-            + b"\t"
-            + row.record
-        )
-    return YearRow(*scope, b"\n".join(lines))
+        lines.append(_line(row.period, row.figure, row.policy_version, row.record.decode()))
+    return YearRow(*scope, "\n".join(lines).encode())
 
 
 def year_row(figures: Sequence[Figure]) -> YearRow:
@@ -131,10 +127,15 @@ def year_row(figures: Sequence[Figure]) -> YearRow:
         period = figure.period.key
         if figure.subject != subject or period[:4] != year or subject_kind(figure) != kind:
             raise ValueError(f"figure {figure.key} is not of {(kind, subject, year)}")
-        text = f"{period}\t{figure.kind}\t{figure.policy_version}\t{compact_text(figure)}"
+        text = _line(period, figure.kind, figure.policy_version, compact_text(figure))
         lines.append((period, figure.kind, text))
     lines.sort()
     return YearRow(kind, subject, int(year), "\n".join([line[2] for line in lines]).encode())
+
+
+def _line(period: str, figure: str, policy_version: str, record: str) -> str:
+    """One figure's line in a stored row (see `YearRow`)."""
+    return f"{period}\t{figure}\t{policy_version}\t{record}"
 
 
 def year_rows(rows: Iterable[FigureRow]) -> list[YearRow]:
