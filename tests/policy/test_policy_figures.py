@@ -29,7 +29,9 @@ from ledger.policy import (
     late_entries,
     other_period,
     periods_of_year,
+    quiet_figures,
     staff_figures,
+    staff_figures_by_period,
     staff_period_figures,
 )
 from ledger.settings import Settings
@@ -129,6 +131,33 @@ def test_canonical_bytes_are_the_canonical_record_through_json_dumps() -> None:
         assert canonical_bytes(figure) == expected, figure.key
         assert canonical_bytes(figure) == expected  # and again, from the encoder's memo
     assert {f.kind for f in figures} >= {"head_liability", "excellent_window", "annual_bonus"}
+
+
+def test_a_quiet_period_has_the_figures_of_its_period_policy_and_staff_number_alone() -> None:
+    """Given the full scenario (entries in some months, vetoes), when each staff member's year is
+    taken period by period (`staff_figures_by_period`) and each quiet period is filled in with
+    `quiet_figures`, then the figures are exactly `staff_figures`; a person with a veto case of
+    the year has no quiet quarter or year, only quiet months and half-years (R-35, D-13)."""
+    state = _full_scenario_state()
+    quiet_kinds: set[PeriodKind] = set()
+    vetoed_quiet_kinds: set[PeriodKind] = set()
+
+    for year in active_years(state):
+        for number, staff in state.staff.items():
+            if staff.registered_on > date(year, 12, 31):
+                continue
+            vetoed = any(v.occurred_on.year == year for v in staff.vetoes.values())
+            figures = []
+            for period, policy, computed in staff_figures_by_period(state, number, year):
+                if computed is None:
+                    (vetoed_quiet_kinds if vetoed else quiet_kinds).add(period.kind)
+                    figures += quiet_figures(period, policy, number)
+                else:
+                    figures += computed
+
+            assert sorted(figures, key=lambda f: f.key) == list(staff_figures(state, number, year))
+    assert quiet_kinds == set(PeriodKind)
+    assert vetoed_quiet_kinds == {PeriodKind.MONTH, PeriodKind.HALF_YEAR}
 
 
 def test_compact_bytes_are_the_compact_record_through_json_dumps_and_name_the_trace_events() -> (

@@ -20,13 +20,14 @@ from projection_support import (
 from builders import STAFF, full_scenario, record, seed_organisation
 from ledger.application import AssessmentLedger
 from ledger.clock import SettableClock
-from ledger.policy import Fact, Figure, LedgerState, active_years, all_figures
+from ledger.policy import Fact, LedgerState, active_years, all_figures
 from ledger.projections import projector as projector_module
 from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import (
     FigureRow,
     ProjectionBehind,
     ProjectionConflict,
+    YearRow,
     figure_row,
     figures_checksum,
     open_figures_view,
@@ -107,14 +108,14 @@ def test_given_a_rebuild_process_that_fails_when_rebuilding_then_the_view_is_lef
     view = projected_varied_history(ledger, clock)
     before = (view.position(), view.checksum())
     # The forked processes inherit the parent's memory, so the broken rule reaches them.
-    computing = rebuild_module.subject_figures
+    computing = rebuild_module.subject_row
 
-    def broken(state: LedgerState, kind: str, subject: str, year: int) -> tuple[Figure, ...]:
+    def broken(state: LedgerState, kind: str, subject: str, year: int) -> YearRow | None:
         if subject == STAFF:
             raise ArithmeticError("a rule that breaks on one subject")
         return computing(state, kind, subject, year)
 
-    monkeypatch.setattr(rebuild_module, "subject_figures", broken)
+    monkeypatch.setattr(rebuild_module, "subject_row", broken)
 
     with pytest.raises(RuntimeError, match="a rule that breaks on one subject"):
         rebuild(ledger, view, processes=2)

@@ -432,6 +432,15 @@ _GUARDED = {
     "Period": "(_string({v}.key) if {v}.__class__ is Period else _value({v}))",
     "date": "(('\"' + {v}.isoformat() + '\"') if {v}.__class__ is date else _value({v}))",
     "int": "(int.__repr__({v}) if {v}.__class__ is int else _value({v}))",
+    "bool": "('true' if {v} is True else 'false' if {v} is False else _value({v}))",
+    "Decimal | None": (
+        "('null' if {v} is None else _points({v}) if {v}.__class__ is Decimal else _value({v}))"
+    ),
+    "str | None": (
+        "('null' if {v} is None else _string({v}) if {v}.__class__ is str else _value({v}))"
+    ),
+    "tuple[str, ...]": "('[]' if {v} == () else _value({v}))",
+    "BonusStatus": "(_string({v}.value) if {v}.__class__ is BonusStatus else _value({v}))",
 }
 _encoders: dict[tuple[type, bool, bool], Callable[[Any], str]] = {}
 _trace_id_texts: dict[int, tuple[Trace, str]] = {}
@@ -503,6 +512,7 @@ def _encoder(kind: type, *, figure: bool = False, compact: bool = False) -> Call
         "_points": _points,
         "_trace_ids": _trace_ids,
         "Decimal": Decimal,
+        "BonusStatus": BonusStatus,
         "Period": Period,
         "date": date,
     }

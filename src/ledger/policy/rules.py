@@ -18,7 +18,7 @@ last day of the period (SPEC 4.8), and carries its trace. Conventions throughout
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -54,7 +54,7 @@ from ledger.policy.figures import (
     Trace,
 )
 from ledger.policy.parameters import CriticismNoticeOn, PolicyParameters, VetoBarsQuarters
-from ledger.values import Period, PeriodKind, UnitKind, format_points
+from ledger.values import Period, PeriodKind, StaffCategory, UnitKind, format_points
 
 EligibilityFigure = TypeVar("EligibilityFigure", bound=ExcellentIndividual)
 
@@ -72,6 +72,7 @@ def period_of(kind: PeriodKind, day: date) -> Period:
     return Period(kind, f"{day.year:04d}")
 
 
+@lru_cache(maxsize=256)
 def periods_of_year(year: int, kind: PeriodKind) -> tuple[Period, ...]:
     """The periods of a kind in a calendar year, in order."""
     if kind is PeriodKind.MONTH:
@@ -126,6 +127,10 @@ class _Tally:
     counted: tuple[Entry, ...]
     """The entries counted, in (incident date, log position) order."""
     trace: Trace
+
+
+_NO_ENTRIES = _Tally(Decimal(0), (), Trace())
+"""The tally of a period without entries (what `_tally` makes of none)."""
 
 
 def _what(entry: Entry) -> str:
@@ -229,7 +234,10 @@ def _year_tallies(staff: StaffRecord, year: int) -> dict[Period, _Tally]:
         if entry.occurred_on.year == year:
             by_month[entry.occurred_on.month - 1].append(entry)
     months = periods_of_year(year, PeriodKind.MONTH)
-    monthly = [_tally(entries, month) for month, entries in zip(months, by_month, strict=True)]
+    monthly = [
+        _tally(entries, month) if entries else _NO_ENTRIES
+        for month, entries in zip(months, by_month, strict=True)
+    ]
     tallies = dict(zip(months, monthly, strict=True))
     for kind, size in ((PeriodKind.QUARTER, 3), (PeriodKind.HALF_YEAR, 6), (PeriodKind.YEAR, 12)):
         for index, period in enumerate(periods_of_year(year, kind)):
@@ -239,6 +247,8 @@ def _year_tallies(staff: StaffRecord, year: int) -> dict[Period, _Tally]:
 
 def _joined(tallies: Sequence[_Tally]) -> _Tally:
     """Consecutive periods' tallies as one."""
+    if all(tally is _NO_ENTRIES for tally in tallies):
+        return _NO_ENTRIES
     return _Tally(
         sum((t.total for t in tallies), Decimal(0)),
         tuple(entry for t in tallies for entry in t.counted),
@@ -640,16 +650,21 @@ def staff_period_figures(
     key order, from the period's own tally: what `staff_figures` holds for that period (which
     computes a year's periods from its months' tallies)."""
     staff = _staff(state, staff_number)
-    figures = _staff_period_figures(state, staff, period, _staff_tally(staff, period))
+    figures = _staff_period_figures(
+        state, staff, period, _policy(state, period), _staff_tally(staff, period)
+    )
     return tuple(sorted(figures, key=lambda f: f.key))
 
 
 def _staff_period_figures(
-    state: LedgerState, staff: StaffRecord, period: Period, tally: _Tally
+    state: LedgerState,
+    staff: StaffRecord,
+    period: Period,
+    policy: PolicyParameters,
+    tally: _Tally,
 ) -> list[Figure]:
     """Every figure of a staff member for one period (month, quarter, half-year or year) from
-    the period's tally, in no particular order."""
-    policy = _policy(state, period)
+    the period's tally under the policy in force, in no particular order."""
     kind = period.kind
     figures: list[Figure | None] = [_deduction_total(staff, period, policy, tally)]
     if kind is PeriodKind.MONTH or kind is PeriodKind.HALF_YEAR:
@@ -791,8 +806,49 @@ def staff_figures(state: LedgerState, staff_number: str, year: int) -> tuple[Fig
     staff = _staff(state, staff_number)
     figures: list[Figure] = []
     for period, tally in _year_tallies(staff, year).items():
-        figures += _staff_period_figures(state, staff, period, tally)
+        figures += _staff_period_figures(state, staff, period, _policy(state, period), tally)
     return tuple(sorted(figures, key=lambda f: f.key))
+
+
+def staff_figures_by_period(
+    state: LedgerState, staff_number: str, year: int
+) -> Iterator[tuple[Period, PolicyParameters, list[Figure] | None]]:
+    """A staff member's figures of a year period by period, with the policy in force: what
+    `staff_figures` holds, except that a quiet period gives None instead of its figures, which
+    are then `quiet_figures(period, policy, staff_number)`.
+
+    A period is quiet when the person has no entry dated in it (counted, revoked or amended)
+    and, for a quarter or the year, no veto case in the year (monthly and half-year figures do
+    not read veto cases). Half the figures of a year are of quiet periods: a writer of many
+    years (a rebuild) renders them once per period and policy instead of once per person."""
+    staff = _staff(state, staff_number)
+    vetoes = any(veto.occurred_on.year == year for veto in staff.vetoes.values())
+    for period, tally in _year_tallies(staff, year).items():
+        policy = _policy(state, period)
+        quiet = tally is _NO_ENTRIES and (not vetoes or period.kind in _VETO_BLIND)
+        if quiet:
+            yield period, policy, None
+        else:
+            yield period, policy, _staff_period_figures(state, staff, period, policy, tally)
+
+
+_VETO_BLIND = (PeriodKind.MONTH, PeriodKind.HALF_YEAR)
+"""The periods whose staff figures do not read veto cases."""
+
+
+def quiet_figures(period: Period, policy: PolicyParameters, staff_number: str) -> list[Figure]:
+    """A staff member's figures of a quiet period (see `staff_figures_by_period`), in no
+    particular order: they depend on nothing but the period, the policy and the staff number,
+    so they are computed for a record holding only the number."""
+    record = StaffRecord(
+        stream_id="",
+        staff_number=staff_number,
+        category=StaffCategory.CIVIL_SERVANT,
+        home_unit="",
+        registered_on=period.first_day,
+    )
+    # The state is read only for a crossing's debtor, and a period without entries has none.
+    return _staff_period_figures(LedgerState(), record, period, policy, _NO_ENTRIES)
 
 
 def window_figures(state: LedgerState, unit_code: str, year: int) -> tuple[Figure, ...]:

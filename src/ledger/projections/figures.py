@@ -22,9 +22,10 @@ batch is applied exactly once.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from time import monotonic
 from typing import Any, NamedTuple, cast
 
@@ -34,7 +35,16 @@ from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresT
 from eventsourcing.sqlite import SQLiteCursor, SQLiteFactory, SQLiteTrackingRecorder
 from psycopg.sql import SQL, Composable, Identifier
 
-from ledger.policy import Figure, compact_bytes, compact_text
+from ledger.policy import (
+    Figure,
+    LedgerState,
+    PolicyParameters,
+    compact_bytes,
+    compact_text,
+    quiet_figures,
+    staff_figures_by_period,
+)
+from ledger.values import Period
 
 VIEW_NAME = "ledger.figures.by-year"
 """The view's row in the tracking table (one table serves every view of the ledger's log). A
@@ -131,6 +141,60 @@ def year_row(figures: Sequence[Figure]) -> YearRow:
         lines.append((period, figure.kind, text))
     lines.sort()
     return YearRow(kind, subject, int(year), "\n".join([line[2] for line in lines]).encode())
+
+
+def staff_year_row(state: LedgerState, staff_number: str, year: int) -> YearRow:
+    """`year_row(staff_figures(state, staff_number, year))` for a registered staff member, with
+    the figures of quiet periods (`staff_figures_by_period`) rendered once per period and
+    policy for everyone (a rebuild writes half its figures this way)."""
+    subject = _json_string(staff_number)
+    lines: list[tuple[str, str, str]] = []
+    for period, policy, figures in staff_figures_by_period(state, staff_number, year):
+        if figures is None:
+            lines += [
+                (key, kind, subject.join(parts)) for key, kind, parts in _quiet(period, policy)
+            ]
+        else:
+            key = period.key
+            for figure in figures:
+                record = compact_text(figure)
+                lines.append(
+                    (key, figure.kind, _line(key, figure.kind, figure.policy_version, record))
+                )
+    lines.sort()
+    return YearRow("staff", staff_number, year, "\n".join([line[2] for line in lines]).encode())
+
+
+_json_string: Callable[[str], str] = getattr(json.encoder, "encode_basestring")  # noqa: B009
+"""The standard library's JSON string writer, as the policy's records are written with it."""
+
+_PLACEHOLDER = "\x00subject\x00"
+"""The staff number the lines of quiet periods are rendered with: a control character is
+escaped in JSON text, so the written placeholder occurs nowhere else in a line."""
+
+_quiet_lines: dict[tuple[Period, PolicyParameters], list[tuple[str, str, list[str]]]] = {}
+
+
+def _quiet(period: Period, policy: PolicyParameters) -> list[tuple[str, str, list[str]]]:
+    """The lines of a quiet period's figures under a policy, each as (period key, figure, the
+    line split where the staff number goes)."""
+    found = _quiet_lines.get((period, policy))
+    if found is None:
+        placeholder = _json_string(_PLACEHOLDER)
+        found = [
+            (
+                period.key,
+                figure.kind,
+                _line(period.key, figure.kind, figure.policy_version, compact_text(figure)).split(
+                    placeholder
+                ),
+            )
+            for figure in quiet_figures(period, policy, _PLACEHOLDER)
+        ]
+        if len(_quiet_lines) >= 4096:
+            _quiet_lines.clear()
+        _quiet_lines[(period, policy)] = found
+    return found
 
 
 def _line(period: str, figure: str, policy_version: str, record: str) -> str:

@@ -27,9 +27,9 @@ from multiprocessing.connection import Connection, wait
 
 from ledger.application import AssessmentLedger
 from ledger.policy import LedgerState, active_years
-from ledger.projections.figures import FiguresView, YearRow, year_row
+from ledger.projections.figures import FiguresView, YearRow, staff_year_row, year_row
 from ledger.projections.log import fold_log
-from ledger.projections.projector import subject_figures
+from ledger.projections.projector import has_figures, subject_figures
 
 PARALLEL_FROM = 100_000
 """Events from which a rebuild computes in several processes by default (below it, forking
@@ -156,9 +156,22 @@ def _rows(
     of the rows does not matter to the view)."""
     for year in years:
         for kind, subject in subjects:
-            figures = subject_figures(state, kind, subject, year)
-            if figures:
-                yield year_row(figures)
+            row = subject_row(state, kind, subject, year)
+            if row is not None:
+                yield row
+
+
+def subject_row(state: LedgerState, kind: str, subject: str, year: int) -> YearRow | None:
+    """The stored row of a subject's figures of a year, if it has any: `year_row` of
+    `subject_figures`, written the faster way for a staff member (`staff_year_row`)."""
+    if kind == "staff":
+        return (
+            staff_year_row(state, subject, year)
+            if has_figures(state, kind, subject, year)
+            else None
+        )
+    figures = subject_figures(state, kind, subject, year)
+    return year_row(figures) if figures else None
 
 
 def _figures_in(row: YearRow) -> int:
