@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime
+from typing import Any
 
 import pytest
 from eventsourcing.persistence import DataError
@@ -17,6 +18,7 @@ from builders import full_scenario
 from ledger.application import AssessmentLedger
 from ledger.clock import CENTER_TIMEZONE, SettableClock
 from ledger.policy import LedgerState, active_years, all_figures, checksum
+from ledger.policy.facts import FOLDED_TOPICS
 from ledger.projections import log
 from ledger.projections.log import fact_of, fold_log, pages
 from ledger.settings import Settings
@@ -64,6 +66,42 @@ def test_given_small_pages_when_the_log_is_folded_reading_ahead_then_the_state_e
     assert sum(count for _, count in seen) == head > 7 * log.READ_AHEAD
     assert seen[-1][0] == head
     assert _read_ahead_threads() == []
+
+
+def test_given_incident_records_in_the_log_when_it_is_folded_then_only_the_rules_records_are_read(
+    postgres_ledger: AssessmentLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = postgres_ledger.head_position()
+    read_ahead = log._read_ahead
+    rows_read: list[int] = []
+
+    def counted(*arguments: Any) -> Iterator[list[tuple[Any, ...]]]:
+        for rows in read_ahead(*arguments):
+            rows_read.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(log, "_read_ahead", counted)
+    seen: list[tuple[int, int]] = []
+
+    folded = fold_log(postgres_ledger.recorder, head, on_page=lambda *page: seen.append(page))
+    everything = LedgerState()
+    for notifications in pages(postgres_ledger.recorder, 0, head, 50):
+        for notification in notifications:
+            everything.apply(fact_of(notification))
+
+    recorder = postgres_ledger.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    with recorder.datastore.get_connection() as conn:
+        found = conn.execute(
+            "SELECT count(*) AS n FROM ledger_events WHERE topic LIKE ANY(%s)",
+            ([family + "%" for family in FOLDED_TOPICS],),
+        ).fetchone()
+    assert found is not None
+    rules_records = found["n"]
+    assert 0 < sum(rows_read) == rules_records < head  # incident records were left out
+    assert folded.position == everything.position == head
+    assert sum(count for _, count in seen) == head
+    assert _figures_checksum(folded) == _figures_checksum(everything)
 
 
 def test_given_a_fold_that_stops_after_its_first_page_then_the_reading_thread_ends(

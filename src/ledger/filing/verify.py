@@ -60,13 +60,7 @@ from ledger.policy import (
     fold,
     late_entries,
 )
-from ledger.policy.facts import (
-    NEUTRAL_TOPICS,
-    POLICY_TOPICS,
-    ROUND_TOPICS,
-    STAFF_TOPICS,
-    WINDOW_TOPICS,
-)
+from ledger.policy.facts import FOLDED_TOPICS, NEUTRAL_TOPICS
 from ledger.values import Period
 
 __all__ = [
@@ -100,8 +94,6 @@ NOT_RECOMPUTABLE = "not recomputable"
 """A step that could not recompute everything (erased payloads, SPEC 7.1): not a failure."""
 
 STATE_FORMAT = "ledger-verify/state/v1"
-
-_RULE_TOPICS = (STAFF_TOPICS, WINDOW_TOPICS, POLICY_TOPICS, ROUND_TOPICS)
 
 
 class CheckFailed(Exception):
@@ -622,7 +614,7 @@ class _Verification:
             event
             for event in bundle.events
             if event.erased
-            and event.topic.startswith(_RULE_TOPICS)
+            and event.topic.startswith(FOLDED_TOPICS)
             and event.topic not in NEUTRAL_TOPICS
         ]
         if unreadable:

@@ -245,6 +245,11 @@ WINDOW_TOPICS = "ledger.window."
 POLICY_TOPICS = "ledger.policy."
 ROUND_TOPICS = "ledger.round."
 
+FOLDED_TOPICS = (STAFF_TOPICS, WINDOW_TOPICS, POLICY_TOPICS, ROUND_TOPICS)
+"""The records a state reads: an event of any other record (an incident, a notification, an
+account) changes nothing in it but its position, so a reader may leave those out of a fold
+(`LedgerState.skip_to`)."""
+
 _RULED_TOPICS = (STAFF_TOPICS, WINDOW_TOPICS, POLICY_TOPICS)
 """The records whose every topic the rules must know (handle, or list as neutral)."""
 
@@ -319,6 +324,13 @@ class LedgerState:
             "ledger.round.PeriodDecisionAmended.v1": self._period_decided,
             "ledger.round.LateEntryResolved.v1": self._late_entry_resolved,
         }
+
+    def skip_to(self, position: int) -> None:
+        """Note that the log holds nothing more for the state up to a position (only events
+        outside `FOLDED_TOPICS`, which a reader left out): the position advances to it."""
+        if position < self.position:
+            raise FactError(f"position {position} is before the state's position {self.position}")
+        self.position = position
 
     def reads(self, topic: str) -> bool:
         """Whether applying an event of this topic reads its payload: of every other event the
