@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain
 from typing import TypeVar
 
 from ledger.policy.facts import (
@@ -247,14 +248,19 @@ def _year_tallies(staff: StaffRecord, year: int) -> dict[Period, _Tally]:
 
 def _joined(tallies: Sequence[_Tally]) -> _Tally:
     """Consecutive periods' tallies as one."""
-    if all(tally is _NO_ENTRIES for tally in tallies):
+    tallies = [tally for tally in tallies if tally is not _NO_ENTRIES]
+    if not tallies:
         return _NO_ENTRIES
+    if len(tallies) == 1:
+        # The one period with entries: its tally, trace and all, is the joined one (shared,
+        # so the encoder writes that trace once).
+        return tallies[0]
     return _Tally(
         sum((t.total for t in tallies), Decimal(0)),
-        tuple(entry for t in tallies for entry in t.counted),
+        tuple(chain.from_iterable(t.counted for t in tallies)),
         Trace(
-            tuple(item for t in tallies for item in t.trace.counted),
-            tuple(item for t in tallies for item in t.trace.left_out),
+            tuple(chain.from_iterable(t.trace.counted for t in tallies)),
+            tuple(chain.from_iterable(t.trace.left_out for t in tallies)),
         ),
     )
 
