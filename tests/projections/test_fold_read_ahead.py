@@ -43,6 +43,14 @@ def _read_ahead_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "ledger-fold-read-ahead"]
 
 
+def _fold_of_the_librarys_pages(ledger: AssessmentLedger, head: int) -> LedgerState:
+    state = LedgerState()
+    for notifications in pages(ledger.recorder, 0, head, 5):
+        for notification in notifications:
+            state.apply(fact_of(notification))
+    return state
+
+
 def _figures_checksum(state: LedgerState) -> str:
     return checksum(f for year in active_years(state) for f in all_figures(state, year))
 
@@ -55,10 +63,7 @@ def test_given_small_pages_when_the_log_is_folded_reading_ahead_then_the_state_e
     seen: list[tuple[int, int]] = []
 
     read_ahead = fold_log(postgres_ledger.recorder, head, on_page=lambda *page: seen.append(page))
-    paged = LedgerState()
-    for notifications in pages(postgres_ledger.recorder, 0, head, 5):
-        for notification in notifications:
-            paged.apply(fact_of(notification))
+    paged = _fold_of_the_librarys_pages(postgres_ledger, head)
 
     assert isinstance(postgres_ledger.recorder, PostgresApplicationRecorder)
     assert read_ahead.position == paged.position == head
@@ -84,10 +89,7 @@ def test_given_incident_records_in_the_log_when_it_is_folded_then_only_the_rules
     seen: list[tuple[int, int]] = []
 
     folded = fold_log(postgres_ledger.recorder, head, on_page=lambda *page: seen.append(page))
-    everything = LedgerState()
-    for notifications in pages(postgres_ledger.recorder, 0, head, 50):
-        for notification in notifications:
-            everything.apply(fact_of(notification))
+    everything = _fold_of_the_librarys_pages(postgres_ledger, head)
 
     recorder = postgres_ledger.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
