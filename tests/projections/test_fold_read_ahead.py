@@ -117,7 +117,7 @@ def test_given_a_fold_that_stops_after_its_first_page_then_the_reading_thread_en
         "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id"
     )
 
-    with closing(log._read_ahead(recorder.datastore, statement, (0, 1000))) as read:
+    with closing(log._read_ahead(recorder.datastore.get_connection, statement, (0, 1000))) as read:
         first = next(read)
 
     assert [row[0] for row in first] == [1, 2, 3]
@@ -135,6 +135,6 @@ def test_given_a_read_that_fails_when_folding_then_the_error_reaches_the_caller(
     )
 
     with pytest.raises(DataError, match="division by zero"):
-        list(log._read_ahead(recorder.datastore, statement, (0, 1000)))
+        list(log._read_ahead(recorder.datastore.get_connection, statement, (0, 1000)))
 
     assert _read_ahead_threads() == []

@@ -6,17 +6,20 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import closing
+from contextlib import AbstractContextManager, closing
 from types import MappingProxyType
 from typing import Any, cast
 
+import psycopg
 from eventsourcing.persistence import ApplicationRecorder, Notification
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Connection
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.policy import Fact, LedgerState
-from ledger.policy.facts import FOLDED_TOPICS
+from ledger.policy.facts import FOLDED_TOPICS, POLICY_TOPICS
+from ledger.projections.partition import ASSIGNED, LINK_TOPICS, OPENED, REGISTERED, Link
 
 PAGE = 1000
 """Notifications per page for live catch-up."""
@@ -89,6 +92,95 @@ def fold_log(
     return state
 
 
+def fold_streams(
+    recorder: PostgresApplicationRecorder,
+    last: int | None,
+    streams: Sequence[str],
+    *,
+    on_page: Callable[[int, int], None] | None = None,
+) -> LedgerState:
+    """A state folded from the events of these streams and of the policy book alone, up to the
+    last event of the log to fold (`log_extent`), on connections of its own (so a forked process
+    may call it): the state of a `partition.Share`, whose figures are those of a fold of the
+    whole log. It holds no rounds (the figures do not read them). `on_page(position, events)`
+    after each page read."""
+    datastore = recorder.datastore
+    statement = SQL(
+        "SELECT originator_id::text, originator_version, notification_id, topic, state "
+        "FROM {schema}.{table} WHERE notification_id <= %s "
+        "AND (originator_id = ANY(%s::uuid[]) OR topic LIKE %s) ORDER BY notification_id"
+    ).format(**_names(recorder))
+
+    def connect() -> AbstractContextManager[Connection[Any]]:
+        # Not the pool's: a forked process must not use the connections of its parent.
+        pool = datastore.pool
+        kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs or {}
+        conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+        return psycopg.connect(conninfo, **kwargs)
+
+    state = LedgerState()
+    if last is not None:
+        parameters = (last, list(streams), POLICY_TOPICS + "%")
+        _fold_rows(_read_ahead(connect, statement, parameters), state, on_page)
+        state.skip_to(last)
+    return state
+
+
+def log_extent(
+    recorder: PostgresApplicationRecorder, after: int, up_to: int
+) -> tuple[int | None, int]:
+    """The position of the last event after a position up to another, and how many there
+    are."""
+    with recorder.datastore.get_connection() as conn:
+        found = conn.execute(
+            SQL(
+                "SELECT max(notification_id) AS last, count(*) AS events FROM {schema}.{table} "
+                "WHERE notification_id > %s AND notification_id <= %s"
+            ).format(**_names(recorder)),
+            (after, up_to),
+        ).fetchone()
+    return (found["last"], found["events"]) if found else (None, 0)
+
+
+def read_links(recorder: PostgresApplicationRecorder, up_to: int) -> list[Link]:
+    """The link events of the log up to a position (`partition.LINK_TOPICS`), in no order."""
+    statement = SQL(
+        "SELECT originator_id::text, topic, state FROM {schema}.{table} "
+        "WHERE notification_id <= %s AND topic = ANY(%s)"
+    ).format(**_names(recorder))
+    scan = _scanner()
+    with (
+        recorder.datastore.get_connection() as conn,
+        conn.cursor(binary=True, row_factory=tuple_row) as cursor,
+    ):
+        cursor.execute(statement, (up_to, list(LINK_TOPICS)))
+        return [
+            (
+                stream_id,
+                topic,
+                None if topic == REGISTERED else scan(payload.decode(), 0)[0][_CODE_OF[topic]],
+            )
+            for stream_id, topic, payload in cursor
+        ]
+
+
+_CODE_OF = {ASSIGNED: "unit_code", OPENED: "code"}
+
+
+def _names(recorder: PostgresApplicationRecorder) -> dict[str, Identifier]:
+    return {
+        "schema": Identifier(recorder.datastore.schema),
+        "table": Identifier(recorder.events_table_name),
+    }
+
+
+def _scanner() -> Callable[[str, int], tuple[Any, int]]:
+    """A JSON scanner for the stored payloads: they are compact canonical JSON objects, which
+    the decoder's scanner reads without json.loads' encoding detection and whitespace
+    handling."""
+    return cast(Callable[[str, int], tuple[Any, int]], getattr(json.JSONDecoder(), "scan_once"))  # noqa: B009
+
+
 def _fold_postgres(
     recorder: PostgresApplicationRecorder,
     up_to: int,
@@ -100,50 +192,51 @@ def _fold_postgres(
     times slower to read), its pages read ahead by a thread (`_read_ahead`). Only the events
     of `FOLDED_TOPICS` are read (a third of the log is incident records); the state's position
     then moves to the last event up to that position."""
-    datastore = recorder.datastore
-    names = {
-        "schema": Identifier(datastore.schema),
-        "table": Identifier(recorder.events_table_name),
-    }
     statement = SQL(
         "SELECT originator_id::text, originator_version, notification_id, topic, state "
         "FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s "
         "AND topic LIKE ANY(%s) ORDER BY notification_id"
-    ).format(**names)
+    ).format(**_names(recorder))
     families = [family + "%" for family in FOLDED_TOPICS]
-    with datastore.get_connection() as conn:
-        found = conn.execute(
-            SQL(
-                "SELECT max(notification_id) AS last, count(*) AS events FROM {schema}.{table} "
-                "WHERE notification_id > %s AND notification_id <= %s"
-            ).format(**names),
-            (state.position, up_to),
-        ).fetchone()
-    last, events = (found["last"], found["events"]) if found else (None, 0)
-    apply, reads = state.apply, state.reads
-    # The payloads are compact canonical JSON objects: the decoder's scanner reads them without
-    # json.loads' encoding detection and whitespace handling.
-    scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
-    with closing(_read_ahead(datastore, statement, (state.position, up_to, families))) as read:
-        for rows in read:
-            for stream_id, version, position, topic, payload in rows:
-                decoded = scan(payload.decode(), 0)[0] if reads(topic) else UNREAD
-                apply(Fact(stream_id, version, position, topic, decoded))
-            events -= len(rows)
-            if on_page is not None:
-                on_page(rows[-1][2], len(rows))
+    last, events = log_extent(recorder, state.position, up_to)
+    parameters = (state.position, up_to, families)
+    read = _fold_rows(
+        _read_ahead(recorder.datastore.get_connection, statement, parameters), state, on_page
+    )
     if last is not None and last > state.position:
         state.skip_to(last)
         if on_page is not None:
-            on_page(last, events)  # the events left out
+            on_page(last, events - read)  # the events left out
     return state
+
+
+def _fold_rows(
+    pages: Generator[list[tuple[Any, ...]], None, None],
+    state: LedgerState,
+    on_page: Callable[[int, int], None] | None,
+) -> int:
+    """Apply the pages of (stream id, version, position, topic, payload) rows to the state;
+    the number of rows."""
+    apply, reads, scan = state.apply, state.reads, _scanner()
+    count = 0
+    with closing(pages):
+        for rows in pages:
+            for stream_id, version, position, topic, payload in rows:
+                decoded = scan(payload.decode(), 0)[0] if reads(topic) else UNREAD
+                apply(Fact(stream_id, version, position, topic, decoded))
+            count += len(rows)
+            if on_page is not None:
+                on_page(rows[-1][2], len(rows))
+    return count
 
 
 _DONE = object()
 
 
 def _read_ahead(
-    datastore: PostgresDatastore, statement: Composed, parameters: tuple[object, ...]
+    connect: Callable[[], AbstractContextManager[Connection[Any]]],
+    statement: Composed,
+    parameters: tuple[object, ...],
 ) -> Generator[list[tuple[Any, ...]], None, None]:
     """The pages of a binary server-side cursor, fetched by a thread up to READ_AHEAD pages
     ahead while the caller folds the one before: the server's reading and the driver's row
@@ -155,7 +248,7 @@ def _read_ahead(
     def read() -> None:
         ended: object = _DONE
         try:
-            with datastore.get_connection() as conn, conn.transaction():
+            with connect() as conn, conn.transaction():
                 conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
                 with conn.cursor(name="ledger_fold", binary=True, row_factory=tuple_row) as cursor:
                     cursor.itersize = BULK_PAGE

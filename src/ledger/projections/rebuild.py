@@ -7,10 +7,14 @@ stores them, then in one transaction delete every row and the tracking, insert t
 (PostgreSQL: binary COPY; SQLite: executemany) and track the head. The result is the one live
 processing reaches: the view's checksum is the same.
 
-On a large log the computing is shared by forked worker processes (`processes`), each of which
-computes the figures of every n-th subject from the folded state it inherits and sends the packed
-rows back in chunks; the writing streams them into the one transaction as they arrive, so the
-database's work overlaps the computing. Which process computed a row changes nothing in it.
+On a large log the work is shared by forked processes (`processes`). On PostgreSQL each process
+folds and computes a share of its own: the assignments split the staff and units into groups
+whose figures read nothing outside the group but the policy book (`partition`), so a process
+reads only its groups' streams and the policy; the processes agree on the active years before
+they compute. Elsewhere the log is folded once and each process computes every n-th subject of
+the state it inherits. Either way the processes send the packed rows back in chunks, and the
+writing streams them into the one transaction as they arrive, so the database's work overlaps
+the computing. Which process computed a row changes nothing in it.
 """
 
 from __future__ import annotations
@@ -24,16 +28,20 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from ledger.application import AssessmentLedger
 from ledger.policy import LedgerState, active_years
 from ledger.projections.figures import FiguresView, YearRow, staff_year_row, year_row
-from ledger.projections.log import fold_log
+from ledger.projections.log import fold_log, fold_streams, log_extent, read_links
+from ledger.projections.partition import Share, shares
 from ledger.projections.projector import has_figures, subject_figures
 
 PARALLEL_FROM = 100_000
-"""Events from which a rebuild computes in several processes by default (below it, forking
-costs more than it saves)."""
+"""The head position from which a rebuild runs in several processes by default (below it,
+forking costs more than it saves)."""
 
 _CHUNK = 200
 """Rows (subject-years, about 40 figures each) a worker process sends at a time."""
@@ -75,11 +83,11 @@ class Rebuilt:
         )
 
 
-def default_processes(events: int) -> int:
-    """How many processes compute a rebuild of `events` events: one for a small log (or where
-    processes cannot be forked), else one per core (at most 4: the single writer is the limit
-    beyond that)."""
-    if events < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+def default_processes(head: int) -> int:
+    """How many processes rebuild a log whose head is at a position (about its number of
+    events): one for a small log (or where processes cannot be forked), else one per core (at
+    most 4: the single writer is the limit beyond that)."""
+    if head < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -95,44 +103,45 @@ def rebuild(
 ) -> Rebuilt:
     """Rebuild the view from the log up to the head position (or `up_to`, to leave the view
     there), computing in `processes` processes (default: `default_processes`); `on_fold(position)`
-    after each page read, `on_phase(name)` when computing and writing start."""
+    as the log is read, `on_phase(name)` when computing and writing start."""
     head = ledger.head_position() if up_to is None else min(up_to, ledger.head_position())
-    events = 0
-
-    def page_read(position: int, count: int) -> None:
-        nonlocal events
-        events += count
-        if on_fold is not None:
-            on_fold(position)
-
+    workers = default_processes(head) if processes is None else max(1, processes)
+    recorder = ledger.recorder
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         started = time.perf_counter()
-        state = fold_log(ledger.recorder, head, on_page=page_read)
+        if workers > 1 and isinstance(recorder, PostgresApplicationRecorder):
+            # Each process folds and computes its own share of the log (`partition`).
+            last, events = log_extent(recorder, 0, head)
+            dealt = shares(read_links(recorder, head), workers)
+            opened = frozenset[str]().union(*(share.unit_codes for share in dealt))
+            works = [
+                _Work(_share_fold(recorder, last, share, opened), _all_subjects) for share in dealt
+            ]
+            return _rebuild_in_processes(view, head, events, works, started, on_fold, on_phase)
+        events = 0
+
+        def page_read(position: int, count: int) -> None:
+            nonlocal events
+            events += count
+            if on_fold is not None:
+                on_fold(position)
+
+        state = fold_log(recorder, head, on_page=page_read)
+        if workers > 1:
+            # The processes inherit the folded state and each computes every n-th subject.
+            works = _every_nth_subject(state, workers)
+            return _rebuild_in_processes(view, head, events, works, started, None, on_phase)
         folded = time.perf_counter()
-        workers = default_processes(events) if processes is None else processes
         years = active_years(state)
-        subjects: list[Subject] = [
-            *(("staff", subject) for subject in sorted(state.staff)),
-            *(("unit", subject) for subject in sorted(state.units)),
-        ]
-        if workers <= 1:
-            if on_phase is not None:
-                on_phase("computing")
-            rows: Sequence[YearRow] = list(_rows(state, years, subjects))
-            computed = time.perf_counter()
-            if on_phase is not None:
-                on_phase("writing")
-            view.reset_packed(rows, head, state.year_positions, state.member_positions)
-            count = sum(_figures_in(row) for row in rows)
-        else:
-            if on_phase is not None:
-                on_phase("computing and writing")
-            computed = folded
-            counted = _Counted(_rows_in_processes(state, years, subjects, workers))
-            view.reset_packed(counted, head, state.year_positions, state.member_positions)
-            count = counted.count
+        if on_phase is not None:
+            on_phase("computing")
+        rows: Sequence[YearRow] = list(_rows(state, years, _all_subjects(state)))
+        computed = time.perf_counter()
+        if on_phase is not None:
+            on_phase("writing")
+        view.reset_packed(rows, head, state.year_positions, state.member_positions)
         written = time.perf_counter()
     finally:
         if gc_was_enabled:
@@ -140,13 +149,20 @@ def rebuild(
     return Rebuilt(
         position=head,
         events=events,
-        rows=count,
+        rows=sum(_figures_in(row) for row in rows),
         years=years,
-        processes=max(1, workers),
+        processes=1,
         fold_seconds=folded - started,
         compute_seconds=computed - folded,
         write_seconds=written - computed,
     )
+
+
+def _all_subjects(state: LedgerState) -> list[Subject]:
+    return [
+        *(("staff", subject) for subject in sorted(state.staff)),
+        *(("unit", subject) for subject in sorted(state.units)),
+    ]
 
 
 def _rows(
@@ -191,81 +207,206 @@ class _Counted:
             yield row
 
 
-_forked_state: LedgerState | None = None
-"""The folded state, set just before forking so the workers inherit it instead of receiving it
-through a pipe."""
+# Several processes
 
 
-def _rows_in_processes(
-    state: LedgerState, years: Sequence[int], subjects: Sequence[Subject], workers: int
-) -> Iterator[YearRow]:
-    """The rows of `_rows`, computed by `workers` forked processes (worker i takes every
-    `workers`-th subject from i), yielded as their chunks arrive."""
-    global _forked_state
-    context = multiprocessing.get_context("fork")
-    _forked_state = state
-    receivers: list[Connection] = []
-    children = []
-    try:
-        for index in range(workers):
-            receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(
-                target=_compute_share,
-                args=(sender, years, subjects[index::workers]),
-                name=f"ledger-rebuild-{index}",
-                daemon=True,
-            )
-            child.start()
-            sender.close()
-            receivers.append(receiver)
-            children.append(child)
-        _forked_state = None
-        open_receivers = list(receivers)
-        while open_receivers:
-            for ready in wait(open_receivers):
-                assert isinstance(ready, Connection)
-                try:
-                    message = pickle.loads(ready.recv_bytes())
-                except EOFError:
-                    raise RuntimeError("a rebuild process ended before sending its rows") from None
-                if message is None:
-                    open_receivers.remove(ready)
-                elif isinstance(message, str):
-                    raise RuntimeError(f"a rebuild process failed:\n{message}")
+@dataclass(frozen=True)
+class _Work:
+    """What one forked process does: fold a state (calling back with the position read up to),
+    then compute the rows of the subjects it picks from that state."""
+
+    fold: Callable[[Callable[[int], None]], LedgerState]
+    subjects: Callable[[LedgerState], Sequence[Subject]]
+
+
+def _share_fold(
+    recorder: PostgresApplicationRecorder, last: int | None, share: Share, opened: frozenset[str]
+) -> Callable[[Callable[[int], None]], LedgerState]:
+    """The fold of a share's streams, which checks that the share is whole: no member of its
+    units and no unit of its members was dealt to another share (their figures would then be
+    computed from part of what they read)."""
+
+    def fold(on_read: Callable[[int], None]) -> LedgerState:
+        state = fold_streams(recorder, last, share.streams, on_page=lambda at, _: on_read(at))
+        for staff in state.staff.values():
+            for membership in staff.memberships:
+                if membership.unit_code in opened and membership.unit_code not in state.units:
+                    raise RuntimeError(
+                        f"{staff.staff_number} was assigned to {membership.unit_code}, "
+                        "which another process folds: the shares are not whole"
+                    )
+        for code, number in state.member_positions:
+            if number not in state.staff:
+                raise RuntimeError(
+                    f"{number} was assigned to {code} but another process folds them: "
+                    "the shares are not whole"
+                )
+        return state
+
+    return fold
+
+
+def _every_nth_subject(state: LedgerState, workers: int) -> list[_Work]:
+    """Works that each take the folded state as it is and every `workers`-th subject of it."""
+    subjects = _all_subjects(state)
+
+    def nth(index: int) -> _Work:
+        return _Work(lambda _: state, lambda _: subjects[index::workers])
+
+    return [nth(index) for index in range(workers)]
+
+
+def _rebuild_in_processes(
+    view: FiguresView,
+    head: int,
+    events: int,
+    works: Sequence[_Work],
+    started: float,
+    on_read: Callable[[int], None] | None,
+    on_phase: Callable[[str], None] | None,
+) -> Rebuilt:
+    """Run the works in forked processes: when all have folded, merge what they found of the
+    years and members, tell them the active years, and write their rows as they arrive."""
+    with _Processes(works) as processes:
+        year_positions, member_positions = processes.folded(on_read)
+        folded = time.perf_counter()
+        years = tuple(sorted(year_positions))  # as `policy.active_years` of the whole state
+        if on_phase is not None:
+            on_phase("computing and writing")
+        counted = _Counted(processes.rows(years))
+        view.reset_packed(counted, head, year_positions, member_positions)
+    written = time.perf_counter()
+    return Rebuilt(
+        position=head,
+        events=events,
+        rows=counted.count,
+        years=years,
+        processes=len(works),
+        fold_seconds=folded - started,
+        compute_seconds=0.0,
+        write_seconds=written - folded,
+    )
+
+
+Message = tuple[Any, ...]
+"""From a process: ("read", position), ("folded", year positions, member positions),
+("rows", chunk of row tuples), ("done",) or ("failed", traceback text)."""
+
+
+class _Processes:
+    """Forked processes, one per work, each talked to through a pipe of its own."""
+
+    def __init__(self, works: Sequence[_Work]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._channels: list[Connection] = []
+        self._children: list[multiprocessing.process.BaseProcess] = []
+        try:
+            for index, work in enumerate(works):
+                channel, child_channel = context.Pipe(duplex=True)
+                # Forked: the child inherits the work (and the state it folded) without pickling.
+                child = context.Process(
+                    target=_work,
+                    args=(child_channel, work),
+                    name=f"ledger-rebuild-{index}",
+                    daemon=True,
+                )
+                child.start()
+                child_channel.close()
+                self._channels.append(channel)
+                self._children.append(child)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> _Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def folded(
+        self, on_read: Callable[[int], None] | None
+    ) -> tuple[dict[int, int], dict[tuple[str, str], int]]:
+        """Wait until every process has folded; the years' first positions (the earliest any
+        process saw) and the members' first positions, of all of them together. `on_read` gets
+        the position every process has read up to, as it moves."""
+        year_positions: dict[int, int] = {}
+        member_positions: dict[tuple[str, str], int] = {}
+        read_up_to = [0] * len(self._channels)
+        folding = set(range(len(self._channels)))
+        while folding:
+            for index, message in self._receive(folding):
+                if message[0] == "read":
+                    read_up_to[index] = message[1]
+                    if on_read is not None:
+                        on_read(min(read_up_to))
+                    continue
+                folding.discard(index)
+                for year, position in message[1].items():
+                    year_positions[year] = min(position, year_positions.get(year, position))
+                member_positions.update(message[2])
+        return year_positions, member_positions
+
+    def rows(self, years: tuple[int, ...]) -> Iterator[YearRow]:
+        """Tell every process the years to compute; their rows, as they arrive."""
+        for channel in self._channels:
+            channel.send(years)
+        computing = set(range(len(self._channels)))
+        while computing:
+            for index, message in self._receive(computing):
+                if message[0] == "rows":
+                    yield from map(YearRow._make, message[1])
                 else:
-                    yield from map(YearRow._make, message)
-        for child in children:
+                    computing.discard(index)
+        for child in self._children:
             child.join()
             if child.exitcode != 0:
                 raise RuntimeError(f"a rebuild process ended with status {child.exitcode}")
-    finally:
-        _forked_state = None
-        for child in children:
+
+    def _receive(self, among: set[int]) -> Iterator[tuple[int, Message]]:
+        """The messages waiting from these processes, with each one's index."""
+        for channel in wait([self._channels[index] for index in among]):
+            assert isinstance(channel, Connection)
+            try:
+                message: Message = pickle.loads(channel.recv_bytes())
+            except EOFError:
+                raise RuntimeError("a rebuild process ended before it was done") from None
+            if message[0] == "failed":
+                raise RuntimeError(f"a rebuild process failed:\n{message[1]}")
+            yield self._channels.index(channel), message
+
+    def close(self) -> None:
+        for child in self._children:
             if child.is_alive():
                 child.kill()
                 child.join()
-        for receiver in receivers:
-            receiver.close()
+        for channel in self._channels:
+            channel.close()
 
 
-def _compute_share(sender: Connection, years: Sequence[int], subjects: Sequence[Subject]) -> None:
-    """In a worker process: send the rows of these subjects in chunks of plain tuples, then
-    None (or the traceback of a failure, as a string)."""
+def _work(channel: Connection, work: _Work) -> None:
+    """In a forked process: fold, report, receive the years, send the rows in chunks of plain
+    tuples, then ("done",) (or the traceback of a failure)."""
     gc.disable()
-    state = _forked_state
-    assert state is not None
+
+    def send(message: Message) -> None:
+        channel.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
     try:
+        state = work.fold(lambda position: send(("read", position)))
+        send(("folded", state.year_positions, state.member_positions))
+        years: tuple[int, ...] = channel.recv()
         chunk: list[tuple[object, ...]] = []
-        for row in _rows(state, years, subjects):
+        for row in _rows(state, years, work.subjects(state)):
             chunk.append(tuple.__new__(tuple, row))
             if len(chunk) >= _CHUNK:
-                sender.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+                send(("rows", chunk))
                 chunk = []
         if chunk:
-            sender.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
-        sender.send_bytes(pickle.dumps(None))
+            send(("rows", chunk))
+        send(("done",))
     except BaseException:
-        sender.send_bytes(pickle.dumps(traceback.format_exc()))
+        send(("failed", traceback.format_exc()))
         raise
     finally:
-        sender.close()
+        channel.close()
