@@ -139,8 +139,7 @@ def year_row(figures: Sequence[Figure]) -> YearRow:
             raise ValueError(f"figure {figure.key} is not of {(kind, subject, year)}")
         text = _line(period, figure.kind, figure.policy_version, compact_text(figure))
         lines.append((period, figure.kind, text))
-    lines.sort()
-    return YearRow(kind, subject, int(year), "\n".join([line[2] for line in lines]).encode())
+    return _joined(kind, subject, int(year), lines)
 
 
 def staff_year_row(state: LedgerState, staff_number: str, year: int) -> YearRow:
@@ -161,8 +160,13 @@ def staff_year_row(state: LedgerState, staff_number: str, year: int) -> YearRow:
                 lines.append(
                     (key, figure.kind, _line(key, figure.kind, figure.policy_version, record))
                 )
+    return _joined("staff", staff_number, year, lines)
+
+
+def _joined(kind: str, subject: str, year: int, lines: list[tuple[str, str, str]]) -> YearRow:
+    """The row of a subject's year from its (period key, figure, line) triples, in key order."""
     lines.sort()
-    return YearRow("staff", staff_number, year, "\n".join([line[2] for line in lines]).encode())
+    return YearRow(kind, subject, year, "\n".join([line[2] for line in lines]).encode())
 
 
 _json_string: Callable[[str], str] = getattr(json.encoder, "encode_basestring")  # noqa: B009
