@@ -486,26 +486,38 @@ def _event_id(ref: EventRef) -> str:
 def _encoder(kind: type, *, figure: bool = False, compact: bool = False) -> Callable[[Any], str]:
     """The writer of a dataclass as a JSON object with sorted member names (a figure's record
     also holds its class attribute "kind"; a compact one writes its trace by event ids),
-    generated once per class: one expression that joins the members' texts, each written by
-    its type without a dispatch where the value is of the annotated type."""
+    generated once per class: one join of the members' texts (with the constant text between
+    them), each written by its type without a dispatch where the value is of the annotated
+    type. A join of one tuple makes one string; a chain of `+` would make one per member."""
     found = _encoders.get((kind, figure, compact))
     if found is not None:
         return found
     annotations = {f.name: str(f.type) for f in fields(kind)}
     names = sorted([*annotations, "kind"] if figure else annotations)
-    parts = []
+    pieces: list[tuple[bool, str]] = []
+    """(constant, text): constant text, or an expression that writes a member."""
     for number, name in enumerate(names):
-        key = _string(name) + ":"
+        pieces.append((True, ("{" if number == 0 else ",") + _string(name) + ":"))
         if figure and name == "kind":
-            text = repr(key + _string(kind.kind))  # type: ignore[attr-defined]
+            pieces.append((True, _string(kind.kind)))  # type: ignore[attr-defined]
         elif compact and name == "trace":
-            text = f"{key!r} + _trace_ids(o.trace)"
+            pieces.append((False, "_trace_ids(o.trace)"))
         else:
-            value = f"o.{name}"
-            written = _GUARDED.get(annotations[name], "_value({v})").format(v=value)
-            text = f"{key!r} + {written}"
-        parts.append(("" if number == 0 else "',' + ") + text)
-    source = "def encode(o):\n    return '{' + " + " + ".join(parts) + " + '}'\n"
+            written = _GUARDED.get(annotations[name], "_value({v})").format(v=f"o.{name}")
+            pieces.append((False, written))
+    pieces.append((True, "}"))
+    joined: list[str] = []
+    constant = ""
+    for is_constant, text in pieces:
+        if is_constant:
+            constant += text
+            continue
+        if constant:
+            joined.append(repr(constant))
+            constant = ""
+        joined.append(text)
+    joined.append(repr(constant))
+    source = "def encode(o):\n    return ''.join((" + ", ".join(joined) + "))\n"
     namespace: dict[str, Any] = {
         "_string": _string,
         "_value": _value,

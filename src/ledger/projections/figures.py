@@ -145,22 +145,30 @@ def year_row(figures: Sequence[Figure]) -> YearRow:
 def staff_year_row(state: LedgerState, staff_number: str, year: int) -> YearRow:
     """`year_row(staff_figures(state, staff_number, year))` for a registered staff member, with
     the figures of quiet periods (`staff_figures_by_period`) rendered once per period and
-    policy for everyone (a rebuild writes half its figures this way)."""
+    policy for everyone (a rebuild writes half its figures this way).
+
+    The lines are put in order period by period: a period's lines in figure order, then the
+    periods in key order, which is the order of the whole row (the periods of a year have
+    distinct keys)."""
     subject = _json_string(staff_number)
-    lines: list[tuple[str, str, str]] = []
+    blocks: list[tuple[str, str]] = []
     for period, policy, figures in staff_figures_by_period(state, staff_number, year):
         if figures is None:
-            lines += [
-                (key, kind, subject.join(parts)) for key, kind, parts in _quiet(period, policy)
-            ]
+            blocks.append((period.key, subject.join(_quiet(period, policy))))
         else:
             key = period.key
-            for figure in figures:
-                record = compact_text(figure)
-                lines.append(
-                    (key, figure.kind, _line(key, figure.kind, figure.policy_version, record))
-                )
-    return _joined("staff", staff_number, year, lines)
+            lines = sorted(
+                [
+                    (
+                        figure.kind,
+                        _line(key, figure.kind, figure.policy_version, compact_text(figure)),
+                    )
+                    for figure in figures
+                ]
+            )
+            blocks.append((key, "\n".join([line for _, line in lines])))
+    blocks.sort()
+    return YearRow("staff", staff_number, year, "\n".join([block for _, block in blocks]).encode())
 
 
 def _joined(kind: str, subject: str, year: int, lines: list[tuple[str, str, str]]) -> YearRow:
@@ -176,29 +184,27 @@ _PLACEHOLDER = "\x00subject\x00"
 """The staff number the lines of quiet periods are rendered with: a control character is
 escaped in JSON text, so the written placeholder occurs nowhere else in a line."""
 
-_quiet_lines: dict[tuple[Period, PolicyParameters], list[tuple[str, str, list[str]]]] = {}
+_quiet_blocks: dict[tuple[str, int], tuple[PolicyParameters, list[str]]] = {}
+"""By period key and the policy's identity (the policy is held, so its id is not reused: a
+policy's hash reads every parameter)."""
 
 
-def _quiet(period: Period, policy: PolicyParameters) -> list[tuple[str, str, list[str]]]:
-    """The lines of a quiet period's figures under a policy, each as (period key, figure, the
-    line split where the staff number goes)."""
-    found = _quiet_lines.get((period, policy))
-    if found is None:
-        placeholder = _json_string(_PLACEHOLDER)
-        found = [
-            (
-                period.key,
-                figure.kind,
-                _line(period.key, figure.kind, figure.policy_version, compact_text(figure)).split(
-                    placeholder
-                ),
-            )
-            for figure in quiet_figures(period, policy, _PLACEHOLDER)
-        ]
-        if len(_quiet_lines) >= 4096:
-            _quiet_lines.clear()
-        _quiet_lines[(period, policy)] = found
-    return found
+def _quiet(period: Period, policy: PolicyParameters) -> list[str]:
+    """The lines of a quiet period's figures under a policy, in figure order, as one text split
+    where the staff number goes."""
+    found = _quiet_blocks.get((period.key, id(policy)))
+    if found is not None and found[0] is policy:
+        return found[1]
+    key = period.key
+    lines = sorted(
+        (figure.kind, _line(key, figure.kind, figure.policy_version, compact_text(figure)))
+        for figure in quiet_figures(period, policy, _PLACEHOLDER)
+    )
+    block = "\n".join([line for _, line in lines]).split(_json_string(_PLACEHOLDER))
+    if len(_quiet_blocks) >= 4096:
+        _quiet_blocks.clear()
+    _quiet_blocks[(key, id(policy))] = (policy, block)
+    return block
 
 
 def _line(period: str, figure: str, policy_version: str, record: str) -> str:
