@@ -652,9 +652,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The cached database keeps only the log: the rebuilt figures go.
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE ledger_figures_by_year, ledger_figure_years, ledger_unit_members")
+        conn.execute(
+            "TRUNCATE ledger_figures_by_year_lz4, ledger_figure_years, ledger_unit_members"
+        )
         conn.execute("DELETE FROM ledger_tracking WHERE application_name LIKE 'ledger.figures%'")
-        conn.execute("VACUUM ledger_figures_by_year")
+        conn.execute("VACUUM ledger_figures_by_year_lz4")
 
     rebuild_rate = rebuilt.events / rebuilt.seconds
     alone_rate = alone.events / alone.seconds

@@ -25,12 +25,29 @@ def _cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> Result:
 
 
 @pytest.mark.parametrize(
-    ("options", "said"), [((), "compute"), (("--processes", "2"), "in 2 processes")]
+    ("store", "options", "said"),
+    [
+        ("sqlite", (), "compute"),
+        ("sqlite", ("--processes", "2"), "in 2 processes"),
+        # On PostgreSQL each process folds its own share of the log (`projections.partition`).
+        pytest.param(
+            "postgres", ("--processes", "2"), "in 2 processes", marks=pytest.mark.postgres
+        ),
+    ],
 )
 def test_given_the_demo_projected_live_when_rebuilt_by_the_cli_then_every_figure_is_reproduced(
-    options: tuple[str, ...], said: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store: str,
+    options: tuple[str, ...],
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    url = (
+        f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        if store == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
     assert _cli(monkeypatch, url, "demo").exit_code == 0
     ledger = AssessmentLedger(env=Settings(database_url=url).eventsourcing_env())
     try:

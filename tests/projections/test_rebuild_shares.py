@@ -97,3 +97,16 @@ def test_given_shares_that_part_a_window_from_its_member_when_rebuilt_in_two_pro
 
     with pytest.raises(RuntimeError, match="the shares are not whole"):
         rebuild(postgres_ledger, view, processes=2)
+
+
+def test_given_a_rebuild_in_two_processes_when_it_reports_its_reading_then_the_position_only_moves_forward_to_the_head(  # noqa: E501
+    postgres_ledger: AssessmentLedger,
+) -> None:
+    view = open_figures_view(postgres_ledger.factory)
+    read: list[int] = []
+
+    rebuilt = rebuild(postgres_ledger, view, processes=2, on_fold=read.append)
+
+    assert read == sorted(read)
+    assert read[-1] == rebuilt.position == postgres_ledger.head_position()
+    assert rebuilt.processes == 2

@@ -353,7 +353,16 @@ def compact_bytes(figure: Figure) -> bytes:
 
 def compact_text(figure: Figure) -> str:
     """`compact_bytes` as text (for writers that join many records before encoding them)."""
-    return _encoder(type(figure), figure=True, compact=True)(figure)
+    encode = _compact_encoders.get(figure.__class__)
+    if encode is None:
+        encode = _compact_encoders[figure.__class__] = _encoder(
+            type(figure), figure=True, compact=True
+        )
+    return encode(figure)
+
+
+_compact_encoders: dict[type, Callable[[Any], str]] = {}
+"""`_encoder(kind, figure=True, compact=True)` by kind, looked up without a key tuple."""
 
 
 # The direct encoder behind canonical_bytes. Member names are sorted once per class; values are

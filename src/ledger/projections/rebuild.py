@@ -12,9 +12,9 @@ folds and computes a share of its own: the assignments split the staff and units
 whose figures read nothing outside the group but the policy book (`partition`), so a process
 reads only its groups' streams and the policy; the processes agree on the active years before
 they compute. Elsewhere the log is folded once and each process computes every n-th subject of
-the state it inherits. Either way the processes send the packed rows back in chunks, and the
-writing streams them into the one transaction as they arrive, so the database's work overlaps
-the computing. Which process computed a row changes nothing in it.
+the state it inherits. Either way the processes send the rows back in chunks, compressed as the
+view stores them, and the writing streams them into the one transaction as they arrive, so the
+database's work overlaps the computing. Which process computed a row changes nothing in it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,13 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from ledger.application import AssessmentLedger
 from ledger.policy import LedgerState, active_years
-from ledger.projections.figures import FiguresView, YearRow, staff_year_row, year_row
+from ledger.projections.figures import (
+    FiguresView,
+    StoredRow,
+    YearRow,
+    staff_year_row,
+    year_row,
+)
 from ledger.projections.log import fold_log, fold_streams, log_extent, read_links
 from ledger.projections.partition import Share, shares
 from ledger.projections.projector import has_figures, subject_figures
@@ -194,19 +200,6 @@ def _figures_in(row: YearRow) -> int:
     return row.figures.count(b"\n") + 1
 
 
-class _Counted:
-    """An iterable of rows that counts the figures taken from it."""
-
-    def __init__(self, rows: Iterator[YearRow]) -> None:
-        self._rows = rows
-        self.count = 0
-
-    def __iter__(self) -> Iterator[YearRow]:
-        for row in self._rows:
-            self.count += _figures_in(row)
-            yield row
-
-
 # Several processes
 
 
@@ -273,13 +266,12 @@ def _rebuild_in_processes(
         years = tuple(sorted(year_positions))  # as `policy.active_years` of the whole state
         if on_phase is not None:
             on_phase("computing and writing")
-        counted = _Counted(processes.rows(years))
-        view.reset_packed(counted, head, year_positions, member_positions)
+        view.reset_stored(processes.rows(years), head, year_positions, member_positions)
     written = time.perf_counter()
     return Rebuilt(
         position=head,
         events=events,
-        rows=counted.count,
+        rows=processes.figures,
         years=years,
         processes=len(works),
         fold_seconds=folded - started,
@@ -289,8 +281,8 @@ def _rebuild_in_processes(
 
 
 Message = tuple[Any, ...]
-"""From a process: ("read", position), ("folded", year positions, member positions),
-("rows", chunk of row tuples), ("done",) or ("failed", traceback text)."""
+"""From a process: ("read", position), ("folded", position, year positions, member positions),
+("rows", chunk of stored row tuples, their figures), ("done",) or ("failed", traceback text)."""
 
 
 class _Processes:
@@ -298,6 +290,8 @@ class _Processes:
 
     def __init__(self, works: Sequence[_Work]) -> None:
         context = multiprocessing.get_context("fork")
+        self.figures = 0
+        """The figures in the rows received so far."""
         self._channels: list[Connection] = []
         self._children: list[multiprocessing.process.BaseProcess] = []
         try:
@@ -342,20 +336,25 @@ class _Processes:
                         on_read(min(read_up_to))
                     continue
                 folding.discard(index)
-                for year, position in message[1].items():
+                read_up_to[index] = message[1]
+                if on_read is not None:
+                    on_read(min(read_up_to))
+                for year, position in message[2].items():
                     year_positions[year] = min(position, year_positions.get(year, position))
-                member_positions.update(message[2])
+                member_positions.update(message[3])
         return year_positions, member_positions
 
-    def rows(self, years: tuple[int, ...]) -> Iterator[YearRow]:
-        """Tell every process the years to compute; their rows, as they arrive."""
+    def rows(self, years: tuple[int, ...]) -> Iterator[StoredRow]:
+        """Tell every process the years to compute; their rows, as they arrive (counting their
+        figures in `figures`)."""
         for channel in self._channels:
             channel.send(years)
         computing = set(range(len(self._channels)))
         while computing:
             for index, message in self._receive(computing):
                 if message[0] == "rows":
-                    yield from map(YearRow._make, message[1])
+                    self.figures += message[2]
+                    yield from map(StoredRow._make, message[1])
                 else:
                     computing.discard(index)
         for child in self._children:
@@ -394,16 +393,18 @@ def _work(channel: Connection, work: _Work) -> None:
 
     try:
         state = work.fold(lambda position: send(("read", position)))
-        send(("folded", state.year_positions, state.member_positions))
+        send(("folded", state.position, state.year_positions, state.member_positions))
         years: tuple[int, ...] = channel.recv()
         chunk: list[tuple[object, ...]] = []
+        figures = 0
         for row in _rows(state, years, work.subjects(state)):
-            chunk.append(tuple.__new__(tuple, row))
+            chunk.append(tuple.__new__(tuple, row.stored()))
+            figures += _figures_in(row)
             if len(chunk) >= _CHUNK:
-                send(("rows", chunk))
-                chunk = []
+                send(("rows", chunk, figures))
+                chunk, figures = [], 0
         if chunk:
-            send(("rows", chunk))
+            send(("rows", chunk, figures))
         send(("done",))
     except BaseException:
         send(("failed", traceback.format_exc()))
