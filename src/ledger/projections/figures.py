@@ -17,7 +17,7 @@ database, so a rebuild's processes send a tenth of the bytes and the server has 
 compress.
 
 The view's position (the last log position processed) lives in the library's tracking table
-(`ledger_tracking` / `tracking`, row `ledger.figures.by-year`) and is written in the same
+(`ledger_tracking` / `tracking`, row `ledger.figures.by-year.lz4`) and is written in the same
 transaction as the rows, only forwards and only from the position the writer started from, so a
 batch is applied exactly once.
 """
@@ -86,9 +86,10 @@ class FigureRow(NamedTuple):
 
 
 class YearRow(NamedTuple):
-    """A subject's figures of one year as stored: one line per figure, in key order, each
-    "period TAB figure TAB policy version TAB record" (a compact record is JSON, whose strings
-    escape every control character, so neither TAB nor newline occurs in it)."""
+    """A subject's figures of one year as the view keeps them (compressed: `stored`): one line
+    per figure, in key order, each "period TAB figure TAB policy version TAB record" (a compact
+    record is JSON, whose strings escape every control character, so neither TAB nor newline
+    occurs in it)."""
 
     subject_kind: str
     subject: str
@@ -177,7 +178,8 @@ def year_row(figures: Sequence[Figure]) -> YearRow:
             raise ValueError(f"figure {figure.key} is not of {(kind, subject, year)}")
         text = _line(period, figure.kind, figure.policy_version, compact_text(figure))
         lines.append((period, figure.kind, text))
-    return _joined(kind, subject, int(year), lines)
+    lines.sort()
+    return YearRow(kind, subject, int(year), "\n".join([line[2] for line in lines]).encode())
 
 
 def staff_year_row(state: LedgerState, staff_number: str, year: int) -> YearRow:
@@ -207,12 +209,6 @@ def staff_year_row(state: LedgerState, staff_number: str, year: int) -> YearRow:
             blocks.append((key, "\n".join([line for _, line in lines])))
     blocks.sort()
     return YearRow("staff", staff_number, year, "\n".join([block for _, block in blocks]).encode())
-
-
-def _joined(kind: str, subject: str, year: int, lines: list[tuple[str, str, str]]) -> YearRow:
-    """The row of a subject's year from its (period key, figure, line) triples, in key order."""
-    lines.sort()
-    return YearRow(kind, subject, year, "\n".join([line[2] for line in lines]).encode())
 
 
 _json_string: Callable[[str], str] = getattr(json.encoder, "encode_basestring")  # noqa: B009

@@ -108,8 +108,8 @@ def fold_streams(
     statement = SQL(
         "SELECT originator_id::text, originator_version, notification_id, topic, state "
         "FROM {schema}.{table} WHERE notification_id <= %s "
-        "AND (originator_id = ANY(%s::uuid[]) OR topic LIKE %s) ORDER BY notification_id"
-    ).format(**_names(recorder))
+        "AND (originator_id = ANY(%s::{id_type}[]) OR topic LIKE %s) ORDER BY notification_id"
+    ).format(**_names(recorder), id_type=SQL(datastore.originator_id_type))
 
     def connect() -> AbstractContextManager[Connection[Any]]:
         # Not the pool's: a forked process must not use the connections of its parent.

@@ -330,15 +330,12 @@ class _Processes:
         folding = set(range(len(self._channels)))
         while folding:
             for index, message in self._receive(folding):
-                if message[0] == "read":
-                    read_up_to[index] = message[1]
-                    if on_read is not None:
-                        on_read(min(read_up_to))
-                    continue
-                folding.discard(index)
-                read_up_to[index] = message[1]
+                read_up_to[index] = message[1]  # ("read" or "folded", position, ...)
                 if on_read is not None:
                     on_read(min(read_up_to))
+                if message[0] == "read":
+                    continue
+                folding.discard(index)
                 for year, position in message[2].items():
                     year_positions[year] = min(position, year_positions.get(year, position))
                 member_positions.update(message[3])
