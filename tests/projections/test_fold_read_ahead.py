@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,29 +13,13 @@ from eventsourcing.persistence import DataError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL
 
-from builders import full_scenario
 from ledger.application import AssessmentLedger
-from ledger.clock import CENTER_TIMEZONE, SettableClock
 from ledger.policy import LedgerState, active_years, all_figures, checksum
 from ledger.policy.facts import FOLDED_TOPICS
 from ledger.projections import log
 from ledger.projections.log import fact_of, fold_log, pages
-from ledger.settings import Settings
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def postgres_ledger(postgres_url: str) -> Iterator[AssessmentLedger]:
-    clock = SettableClock(datetime(2025, 3, 10, 9, 30, tzinfo=CENTER_TIMEZONE))
-    ledger = AssessmentLedger(
-        env=Settings(database_url=postgres_url).eventsourcing_env(), clock=clock
-    )
-    full_scenario(ledger, clock)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 def _read_ahead_threads() -> list[threading.Thread]:

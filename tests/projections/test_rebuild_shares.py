@@ -3,37 +3,18 @@ log, and the rows are those of a fold of the whole log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from builders import full_scenario
 from ledger.application import AssessmentLedger
-from ledger.clock import CENTER_TIMEZONE, SettableClock
 from ledger.policy import LedgerState, active_years
 from ledger.projections import rebuild as rebuild_module
 from ledger.projections.figures import open_figures_view
 from ledger.projections.log import fold_log, fold_streams, log_extent, read_links
 from ledger.projections.partition import Share, shares
 from ledger.projections.rebuild import rebuild, subject_row
-from ledger.settings import Settings
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def postgres_ledger(postgres_url: str) -> Iterator[AssessmentLedger]:
-    clock = SettableClock(datetime(2025, 3, 10, 9, 30, tzinfo=CENTER_TIMEZONE))
-    ledger = AssessmentLedger(
-        env=Settings(database_url=postgres_url).eventsourcing_env(), clock=clock
-    )
-    full_scenario(ledger, clock)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 def _recorder(ledger: AssessmentLedger) -> PostgresApplicationRecorder:
