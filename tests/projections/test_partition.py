@@ -1,4 +1,6 @@
-"""A rebuild's shares: whole groups of the streams that assignments link (no I/O)."""
+"""A rebuild's shares: whole groups of the streams that assignments link (no I/O). A person's
+figures read the units they were assigned to (R-30: the head who owes a liability), a window's
+read everyone ever assigned to it (D-03, D-04), so a share holds them together."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A rebuild in several processes on PostgreSQL: each folds and computes its own share of the
-log, and the rows are those of a fold of the whole log."""
+log, and the rows are those of a fold of the whole log (every rule's figures; the shares follow
+the links R-30, D-03 and D-04 read)."""
 
 from __future__ import annotations
 
