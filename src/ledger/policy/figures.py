@@ -503,8 +503,8 @@ def _encoder(kind: type, *, figure: bool = False, compact: bool = False) -> Call
         return found
     annotations = {f.name: str(f.type) for f in fields(kind)}
     names = sorted([*annotations, "kind"] if figure else annotations)
+    # (constant, text): constant text, or an expression that writes a member.
     pieces: list[tuple[bool, str]] = []
-    """(constant, text): constant text, or an expression that writes a member."""
     for number, name in enumerate(names):
         pieces.append((True, ("{" if number == 0 else ",") + _string(name) + ":"))
         if figure and name == "kind":
